@@ -1,0 +1,1 @@
+"""Offline, voice-first Korean welfare counselor: one conversation core, thin adapters."""

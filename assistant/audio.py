@@ -1,0 +1,104 @@
+"""Audio in and out: decoding files of any format, channel mixing, resampling.
+
+Everything inside the engine is float32 mono at 16 kHz (`ENGINE_RATE`);
+conversion happens here once, at the edge.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import soundfile
+import soxr
+
+ENGINE_RATE = 16000
+
+
+class AudioError(ValueError):
+    """Input that cannot be used as speech, with a message fit for a person."""
+
+
+def to_mono_float(samples: np.ndarray) -> np.ndarray:
+    """int16/int32/float samples, shape (n,) or (n, channels) -> float32 mono in [-1, 1]."""
+    samples = np.asarray(samples)
+    if samples.ndim not in (1, 2):
+        raise AudioError(f"audio must be 1-D or (frames, channels), got shape {samples.shape}")
+    if samples.dtype == np.int16:
+        mono = samples.astype(np.float32) / 32768.0
+    elif samples.dtype == np.int32:
+        mono = samples.astype(np.float32) / 2147483648.0
+    elif samples.dtype.kind == "f":
+        mono = samples.astype(np.float32, copy=False)
+    else:
+        raise AudioError(f"unsupported sample type {samples.dtype}")
+    return mono.mean(axis=1) if mono.ndim == 2 else mono
+
+
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
+
+
+def resample(samples: np.ndarray, from_rate: int, to_rate: int = ENGINE_RATE) -> np.ndarray:
+    if from_rate == to_rate:
+        return samples
+    if from_rate <= 0:
+        raise AudioError(f"invalid sample rate {from_rate}")
+    return soxr.resample(samples, from_rate, to_rate).astype(np.float32, copy=False)
+
+
+class StreamResampler:
+    """Resamples a live stream frame by frame without clicks at frame edges."""
+
+    def __init__(self, from_rate: int, to_rate: int = ENGINE_RATE):
+        if from_rate <= 0:
+            raise AudioError(f"invalid sample rate {from_rate}")
+        self.from_rate, self.to_rate = from_rate, to_rate
+        self._stream = None if from_rate == to_rate else soxr.ResampleStream(from_rate, to_rate, 1, dtype="float32")
+
+    def __call__(self, samples: np.ndarray, last: bool = False) -> np.ndarray:
+        if self._stream is None:
+            return samples
+        return self._stream.resample_chunk(samples, last=last)
+
+
+def load_audio(source: Path | bytes) -> np.ndarray:
+    """Decode WAV/FLAC/OGG/MP3/M4A (any rate, any channels) to engine audio.
+
+    libsndfile reads the common formats fast; anything else goes through
+    PyAV (FFmpeg), which faster-whisper already depends on.
+    """
+    name = "audio data" if isinstance(source, bytes) else str(source)
+    if isinstance(source, Path):
+        if not source.exists():
+            raise AudioError(f"{name}: file not found")
+        if source.stat().st_size == 0:
+            raise AudioError(f"{name}: file is empty")
+    elif not source:
+        raise AudioError("audio data is empty")
+    try:
+        data, rate = soundfile.read(io.BytesIO(source) if isinstance(source, bytes) else source,
+                                    dtype="float32", always_2d=True)
+        samples = resample(data.mean(axis=1).astype(np.float32), rate)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError):
+        samples = _decode_with_av(source, name)
+    if samples.size == 0:
+        raise AudioError(f"{name}: contains no audio samples")
+    return samples
+
+
+def _decode_with_av(source: Path | bytes, name: str) -> np.ndarray:
+    import av
+    from faster_whisper.audio import decode_audio
+
+    try:
+        return decode_audio(io.BytesIO(source) if isinstance(source, bytes) else str(source),
+                            sampling_rate=ENGINE_RATE)
+    except (av.error.FFmpegError, ValueError, IndexError) as err:
+        raise AudioError(f"{name}: not a readable audio file ({type(err).__name__})") from err
+
+
+def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    soundfile.write(str(path), samples, sample_rate, subtype="PCM_16")

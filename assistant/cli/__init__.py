@@ -1,0 +1,32 @@
+"""`assistant` command line: one group, one module per concern under `assistant/cli/`."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from ..config import Settings
+
+
+@click.group()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=None),
+              help="TOML settings file (default: assistant.toml or $ASSISTANT_CONFIG).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """Offline Korean welfare counselor."""
+    from pathlib import Path
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = Settings.load(Path(config_path) if config_path else None)
+
+
+# Each concern owns one module under assistant/cli/ that defines its click
+# command or group; it is registered here, one line each.
+def _register() -> None:
+    pass
+
+
+_register()

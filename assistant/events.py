@@ -1,0 +1,97 @@
+"""Typed events a conversation session emits, in the order they happen.
+
+Adapters (CLI, kiosk, phone bridge, script runner) subscribe to these and only
+translate them to their own I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Event:
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def to_json(self) -> dict:
+        """A JSON-safe dict for sockets and reports; audio goes separately."""
+        return {"type": self.type, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class SpeechStarted(Event):
+    at_s: float
+
+
+@dataclass(frozen=True)
+class SpeechEnded(Event):
+    at_s: float
+    duration_s: float
+    # "silence": the resident stopped; "max_length": the turn ran too long.
+    reason: str = "silence"
+
+
+@dataclass(frozen=True)
+class Transcript(Event):
+    text: str
+    confidence: float
+    # Set when the recognizer's output was rejected (silence, noise,
+    # hallucination); the session then asks the resident to repeat.
+    rejected: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceHit:
+    id: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ServicesFound(Event):
+    query: str
+    services: tuple[ServiceHit, ...]
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Answer(Event):
+    screen: str
+    speech: str
+    # "answer", "clarify" (ask which service), "repeat" (did not hear), "notice"
+    kind: str = "answer"
+    service_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplyAudio(Event):
+    """One synthesized sentence, int16 mono."""
+
+    samples: np.ndarray = field(repr=False)
+    sample_rate: int = 22050
+    index: int = 0
+    last: bool = False
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "sample_rate": self.sample_rate, "index": self.index,
+                "last": self.last, "duration_s": len(self.samples) / self.sample_rate}
+
+
+@dataclass(frozen=True)
+class Timings(Event):
+    """Milliseconds per stage for one turn: endpoint, stt, retrieval, answer,
+    tts_first_audio, total."""
+
+    ms: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Notice(Event):
+    """Something the adapter should show or log (a missing voice, bad input)."""
+
+    message: str
+    level: str = "info"
