@@ -18,7 +18,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +71,48 @@ class AnswerSettings(_Section):
     llm_dir: Path = PROJECT_ROOT / "models" / "llm"
 
 
+class PhoneVadSettings(VadSettings):
+    """Endpointing for calls: a subclass, so a partial [phone.vad] table keeps these defaults."""
+
+    # Callers expect a quicker turn than at a kiosk, and barge-in needs a
+    # speech start that is quick but not set off by a click on the line.
+    trailing_silence_ms: int = 700
+    min_speech_ms: int = 200
+
+
+class PhoneSettings(_Section):
+    """The telephony bridge (`assistant phone`): Asterisk AudioSocket calls."""
+
+    listen: str = "127.0.0.1:9092"
+    # Spoken when the caller presses 0; None: the center's office_phone.
+    human_line: str | None = None
+    # After the transfer message: "hangup" ends the AudioSocket leg (the
+    # dialplan goes on after AudioSocket()), "stay" keeps the caller talking.
+    transfer_action: Literal["hangup", "stay"] = "hangup"
+    idle_timeout_s: float = Field(60.0, gt=0, description="caller silent this long: goodbye and hang up")
+    max_calls: int = Field(4, ge=1, description="calls beyond this hear a busy notice")
+    vad: PhoneVadSettings = PhoneVadSettings()
+
+
+class KioskSettings(_Section):
+    """The community-center kiosk (`python -m kiosk`): local page, microphone, speaker."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    # "device": the kiosk's own microphone and speaker (sounddevice);
+    # "browser": the page's microphone over the socket, replies played by the page.
+    # Without a usable device the kiosk falls back to "browser" and says so.
+    audio_source: Literal["device", "browser"] = "device"
+    input_device: int | str | None = None
+    output_device: int | str | None = None
+    # Starting mode: push-to-talk (one big button) unless hands-free is set.
+    hands_free: bool = False
+    # No input for this long: the conversation is wiped from screen and memory.
+    idle_reset_s: float = Field(90.0, gt=0)
+    # Clients beyond loopback allowed to open the page, as networks ("192.168.10.0/24").
+    allowed_networks: tuple[IPvAnyNetwork, ...] = ()
+
+
 class Settings(_Section):
     corpus: CorpusSettings = CorpusSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -78,6 +120,8 @@ class Settings(_Section):
     stt: SttSettings = SttSettings()
     tts: TtsSettings = TtsSettings()
     answer: AnswerSettings = AnswerSettings()
+    phone: PhoneSettings = PhoneSettings()
+    kiosk: KioskSettings = KioskSettings()
     # The community center's own line, for "상담원 연결" and DTMF 0.
     office_phone: str = "031-310-2114"
 

@@ -31,8 +31,14 @@ class SpeechStarted(Event):
 class SpeechEnded(Event):
     at_s: float
     duration_s: float
-    # "silence": the resident stopped; "max_length": the turn ran too long.
+    # "silence": the resident stopped; "max_length": the turn ran too long;
+    # "end_of_input": the stream ended while the resident was speaking.
     reason: str = "silence"
+    # The utterance, float32 mono 16 kHz; never serialized or logged.
+    audio: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "at_s": self.at_s, "duration_s": self.duration_s, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -69,22 +75,26 @@ class Answer(Event):
 
 @dataclass(frozen=True)
 class ReplyAudio(Event):
-    """One synthesized sentence, int16 mono."""
+    """One synthesized sentence, int16 mono. The turn's `Timings` follows the last one."""
 
     samples: np.ndarray = field(repr=False)
     sample_rate: int = 22050
     index: int = 0
-    last: bool = False
 
     def to_json(self) -> dict:
         return {"type": self.type, "sample_rate": self.sample_rate, "index": self.index,
-                "last": self.last, "duration_s": len(self.samples) / self.sample_rate}
+                "duration_s": len(self.samples) / self.sample_rate}
 
 
 @dataclass(frozen=True)
 class Timings(Event):
-    """Milliseconds per stage for one turn: endpoint, stt, retrieval, answer,
-    tts_first_audio, total."""
+    """Milliseconds per stage for one turn, and the turn's last event.
+
+    endpoint: silence waited after the last speech before the turn ended;
+    stt, retrieval, answer: processing time of each stage;
+    tts_first_audio: synthesis of the first spoken sentence;
+    first_audio: end of turn to the first reply audio (what the resident waits);
+    total: end of turn (or the typed question) to the whole reply ready."""
 
     ms: dict[str, float]
 

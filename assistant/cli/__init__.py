@@ -26,7 +26,21 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 # Each concern owns one module under assistant/cli/ that defines its click
 # command or group; it is registered here, one line each.
 def _register() -> None:
-    pass
+    from .ask import ask
+    from .corpus import corpus
+    from .evaluate import eval_group
+    from .models import models
+    from .phone import phone
+    from .scripts import run_script
+    from .stt import transcribe
+
+    main.add_command(ask)
+    main.add_command(corpus)
+    main.add_command(eval_group)
+    main.add_command(models)
+    main.add_command(phone)
+    main.add_command(run_script)
+    main.add_command(transcribe)
 
 
 _register()

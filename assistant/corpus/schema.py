@@ -75,7 +75,9 @@ class Service(_Record):
 
     @property
     def phones(self) -> list[Phone]:
-        return [p for c in self.contacts for p in c.phones]
+        """Every phone number, each labelled with its organization."""
+        return [p if p.organization else p.model_copy(update={"organization": c.organization})
+                for c in self.contacts for p in c.phones]
 
     def full_text(self) -> str:
         """Every fact the record states; answers may quote only from this."""

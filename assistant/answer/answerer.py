@@ -1,0 +1,71 @@
+"""Turning a question and its retrieved services into an answer for screen and speech."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..corpus.schema import Phone, Service
+from ..corpus.store import Corpus
+from . import extractive
+from .intent import Intent, classify, refers_back
+from .llm import LlmRewriter
+
+log = logging.getLogger(__name__)
+
+DID_NOT_HEAR = "잘 못 들었어요. 다시 말씀해 주세요."
+NOT_FOUND = "죄송해요, 그 내용은 찾지 못했어요. 다른 말로 다시 말씀해 주시거나 상담원 연결을 눌러 주세요."
+
+
+@dataclass(frozen=True)
+class Reply:
+    screen: str
+    speech: str
+    kind: str  # "answer" | "clarify" | "repeat" | "notice"
+    service: Service | None = None
+    intent: Intent = Intent.GENERAL
+
+
+class Answerer:
+    """Extractive answers, rewritten by a local LLM when one is configured and
+    its rewrite states only facts of the record."""
+
+    def __init__(self, corpus: Corpus, settings: Settings):
+        self._settings = settings
+        self._rewriter = LlmRewriter.load(settings.answer)
+        self._by_id = corpus.by_id()
+        # National program id -> local services (in the kiosk's locale) that deliver it.
+        self._local_delivery: dict[str, list[Service]] = defaultdict(list)
+        for service in corpus.services:
+            if service.region.sigungu == settings.retrieval.locale or service.region.sido == settings.retrieval.locale:
+                for national_id in service.delivers:
+                    self._local_delivery[national_id].append(service)
+
+    def local_phones(self, service: Service) -> list[Phone]:
+        return [p for local in self._local_delivery.get(service.id, ()) for p in local.phones]
+
+    def linked(self, service: Service) -> list[Service]:
+        """Records whose facts an answer about `service` may also quote."""
+        return [*self._local_delivery.get(service.id, ()), *(self._by_id[i] for i in service.delivers if i in self._by_id)]
+
+    def answer(self, question: str, hits: list[tuple[Service, float]], confidence: float,
+               previous: Service | None = None) -> Reply:
+        intent = classify(question)
+        if previous is not None and (refers_back(question) or (confidence < self._settings.retrieval.min_confidence and intent is not Intent.GENERAL)):
+            return self._about(previous, intent, question)
+        if not hits:
+            return Reply(NOT_FOUND, NOT_FOUND, "notice", intent=intent)
+        if confidence < self._settings.retrieval.min_confidence and len(hits) > 1:
+            screen, speech = extractive.clarify([s for s, _ in hits])
+            return Reply(screen, speech, "clarify", intent=intent)
+        return self._about(hits[0][0], intent, question)
+
+    def _about(self, service: Service, intent: Intent, question: str) -> Reply:
+        local = self.local_phones(service)
+        speech = extractive.speech_answer(service, intent, local)
+        if self._rewriter is not None:
+            record = "\n".join(s.full_text() for s in [service, *self.linked(service)])
+            speech = self._rewriter.rewrite(question, speech, record) or speech
+        return Reply(extractive.screen_answer(service, local), speech, "answer", service, intent)

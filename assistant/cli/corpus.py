@@ -1,0 +1,35 @@
+"""`assistant corpus …`: build the knowledge base from the public source files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import Settings
+
+
+@click.group()
+def corpus() -> None:
+    """The welfare knowledge base in corpus/."""
+
+
+@corpus.command("import")
+@click.option("--source", "source_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder with the source files (default: corpus.source_dir).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Corpus folder to write services.jsonl into (default: corpus.dir).")
+@click.option("--show-skipped", is_flag=True, help="List every skipped record with its reason.")
+@click.pass_obj
+def import_(settings: Settings, source_dir: Path | None, out_dir: Path | None, show_skipped: bool) -> None:
+    """Read the source files and write corpus/services.jsonl."""
+    from ..corpus.importer import SourceError, import_corpus
+
+    try:
+        result = import_corpus(source_dir or settings.corpus.source_dir, out_dir or settings.corpus.dir)
+    except SourceError as err:
+        raise click.ClickException(f"{err} (nothing was written)") from err
+    click.echo(result.summary())
+    if show_skipped:
+        for skipped in result.report.skipped:
+            click.echo(f"  skipped {skipped}")

@@ -1,0 +1,15 @@
+"""`assistant eval …`: measurements on the evaluation sets, one subcommand per stage."""
+
+from __future__ import annotations
+
+import click
+
+from .stt import eval_speech
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Measure recognition and retrieval on evaluation sets."""
+
+
+eval_group.add_command(eval_speech)

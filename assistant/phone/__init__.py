@@ -1,0 +1,1 @@
+"""Telephony bridge: callers reach the assistant through a PBX speaking Asterisk's AudioSocket protocol."""

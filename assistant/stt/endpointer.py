@@ -1,0 +1,168 @@
+"""Deciding when a resident has started and finished speaking, on a live stream.
+
+Silero VAD (the ONNX model faster-whisper ships) scores every 32 ms window of
+16 kHz audio. The model is an LSTM: it needs its hidden state and the last 64
+samples of the previous window carried from one call to the next, so each
+stream keeps its own state while all streams share one ONNX session
+(onnxruntime sessions are safe to run from several threads).
+
+Turn-taking rules, tuned for elderly speakers:
+- a window scoring at least `threshold` is voiced; speech continues until the
+  score falls below `threshold - 0.15` (hysteresis, as in Silero's own splitter);
+- a turn ends only after `trailing_silence_ms` of silence, so a pause of
+  0.6-0.7 s to find a word does not cut the question in half;
+- a run of voiced windows shorter than `min_speech_ms` (a click, a cough, a
+  door) never becomes an utterance;
+- `preroll_ms` of audio before the first voiced window is kept, because the
+  detector reacts a little after a soft first syllable begins;
+- a turn reaching `max_turn_s` is ended with reason "max_length".
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from ..audio import ENGINE_RATE
+from ..config import VadSettings
+
+WINDOW = 512  # samples per Silero window at 16 kHz
+_CONTEXT = 64  # samples of the previous window the model sees with each window
+_HYSTERESIS = 0.15
+
+
+@dataclass(frozen=True)
+class SpeechStart:
+    at_s: float  # stream time of the first voiced window
+
+
+@dataclass(frozen=True)
+class SpeechEnd:
+    at_s: float  # stream time where speech stopped (the event follows after the trailing silence)
+    audio: np.ndarray = field(repr=False)  # the utterance, pre-roll included, float32 16 kHz
+    reason: Literal["silence", "max_length"] = "silence"
+
+
+EndpointEvent = SpeechStart | SpeechEnd
+
+
+def _vad_session():
+    from faster_whisper.vad import get_vad_model
+
+    return get_vad_model().session  # loaded once per process (lru_cache)
+
+
+class Endpointer:
+    def __init__(self, settings: VadSettings):
+        self.settings = settings
+        self._session = _vad_session()
+        self._threshold = settings.threshold
+        self._release = max(settings.threshold - _HYSTERESIS, 0.01)
+        self._preroll_windows = -(-settings.preroll_ms * ENGINE_RATE // 1000 // WINDOW)
+        self._trailing_windows = _windows(settings.trailing_silence_ms / 1000)
+        self._min_speech_windows = _windows(settings.min_speech_ms / 1000)
+        self._max_turn_windows = _windows(settings.max_turn_s)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the stream: model state, buffered audio and any open utterance."""
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(_CONTEXT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._windows_seen = 0
+        self._recent: deque[np.ndarray] = deque(maxlen=self._preroll_windows)
+        self._close_utterance()
+
+    def _close_utterance(self) -> None:
+        self._utterance: list[np.ndarray] | None = None  # windows since pre-roll, while one is open
+        self._start_window = 0
+        self._voiced_windows = 0
+        self._confirmed = False
+        self._silence_from: int | None = None  # first window of the current silence run
+
+    def process(self, frame: np.ndarray) -> list[EndpointEvent]:
+        """Feed float32 16 kHz mono samples of any length; returns the events they complete."""
+        samples = np.concatenate([self._pending, np.asarray(frame, dtype=np.float32).ravel()])
+        usable = len(samples) // WINDOW * WINDOW
+        self._pending = samples[usable:]
+        if not usable:
+            return []
+        windows = samples[:usable].reshape(-1, WINDOW)
+        events: list[EndpointEvent] = []
+        for window, probability in zip(windows, self._speech_probabilities(windows)):
+            events.extend(self._step(window, float(probability)))
+        return events
+
+    def flush(self) -> list[EndpointEvent]:
+        """The stream ended: close an utterance that is still open."""
+        events: list[EndpointEvent] = []
+        if self._utterance is not None and self._confirmed:
+            if self._silence_from is not None:
+                events.append(self._end_at(self._silence_from, "silence"))
+            else:
+                audio = np.concatenate([*self._utterance, self._pending])
+                at_s = _seconds(self._windows_seen) + len(self._pending) / ENGINE_RATE
+                events.append(SpeechEnd(at_s=at_s, audio=audio, reason="silence"))
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._close_utterance()
+        return events
+
+    def _speech_probabilities(self, windows: np.ndarray) -> np.ndarray:
+        contexts = np.vstack([self._context[None], windows[:-1, -_CONTEXT:]])
+        self._context = windows[-1, -_CONTEXT:].copy()
+        probabilities, self._h, self._c = self._session.run(
+            None, {"input": np.hstack([contexts, windows]), "h": self._h, "c": self._c})
+        return probabilities.ravel()
+
+    def _step(self, window: np.ndarray, probability: float) -> list[EndpointEvent]:
+        index = self._windows_seen
+        self._windows_seen += 1
+        if self._utterance is None:
+            if probability < self._threshold:
+                self._recent.append(window)
+                return []
+            self._utterance = [*self._recent]
+            self._recent.clear()
+            self._start_window = index
+        self._utterance.append(window)
+
+        if probability >= self._threshold:
+            self._silence_from = None
+        elif probability < self._release and self._silence_from is None:
+            self._silence_from = index
+        if self._silence_from is None:
+            self._voiced_windows += 1
+
+        events: list[EndpointEvent] = []
+        if not self._confirmed and self._voiced_windows >= self._min_speech_windows:
+            self._confirmed = True
+            events.append(SpeechStart(at_s=_seconds(self._start_window)))
+
+        if self._silence_from is not None and index + 1 - self._silence_from >= self._trailing_windows:
+            if self._confirmed:
+                events.append(self._end_at(self._silence_from, "silence"))
+            self._close_utterance()
+        elif index + 1 - self._start_window >= self._max_turn_windows:
+            if self._confirmed:
+                events.append(self._end_at(index + 1, "max_length"))
+            self._close_utterance()
+        return events
+
+    def _end_at(self, end_window: int, reason: Literal["silence", "max_length"]) -> SpeechEnd:
+        # Keep as much trailing audio as pre-roll: the last syllable fades out
+        # below the detector's threshold.
+        kept = len(self._utterance) - (self._windows_seen - end_window) + self._preroll_windows
+        audio = np.concatenate(self._utterance[:kept])
+        return SpeechEnd(at_s=_seconds(end_window), audio=audio, reason=reason)
+
+
+def _windows(seconds: float) -> int:
+    return max(1, round(seconds * ENGINE_RATE / WINDOW))
+
+
+def _seconds(window_index: int) -> float:
+    return window_index * WINDOW / ENGINE_RATE

@@ -1,0 +1,92 @@
+"""Catching what Whisper writes when nobody said it.
+
+Trained on subtitled video, Whisper fills silence and noise with a broadcast's
+closing lines ("시청해주셔서 감사합니다") and, when decoding goes wrong, loops a
+phrase. The decoder's own thresholds and VAD gating stop most of this; the
+checks here handle what gets through, so that a kiosk never answers a
+question nobody asked.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Closing lines of videos and broadcasts, with spaces and punctuation removed.
+# A segment made only of these is dropped.
+SIGN_OFFS = (
+    "시청해주셔서감사합니다",
+    "시청해주셔서고맙습니다",
+    "시청해주셔서정말감사합니다",
+    "시청해주신여러분감사합니다",
+    "봐주셔서감사합니다",
+    "들어주셔서감사합니다",
+    "다음에또찾아뵙겠습니다",
+    "다음영상에서만나요",
+    "다음시간에만나요",
+    "구독과좋아요부탁드립니다",
+    "구독과좋아요",
+    "좋아요와구독부탁드립니다",
+    "구독좋아요알림설정",
+    "mbc뉴스",
+    "kbs뉴스",
+    "sbs뉴스",
+    "자막제공",
+    "한글자막",
+    "자막by",
+)
+
+_NOT_WORD = re.compile(r"[\W_]+")
+_HANGUL_OR_DIGIT = re.compile(r"[\uac00-\ud7a3\d]")
+# A phrase of 2+ characters said three or more times in a row.
+_LOOP = re.compile(r"(.{2,}?)(?:\s*\1){2,}")
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    text: str
+    confidence: float
+    rejected: str | None
+
+
+def judge(segments: list[Segment], min_confidence: float) -> Verdict:
+    """The usable transcript of decoded segments, or the reason there is none."""
+    kept = [s for s in segments if s.text.strip() and not is_sign_off(s.text)]
+    if not kept:
+        reason = "hallucinated sign-off" if segments and any(s.text.strip() for s in segments) else "no speech"
+        return Verdict("", 0.0, reason)
+    text = collapse_loops(" ".join(s.text.strip() for s in kept))
+    confidence = segment_confidence(kept)
+    if not _HANGUL_OR_DIGIT.search(text):
+        return Verdict("", confidence, "not Korean speech")
+    if confidence < min_confidence:
+        return Verdict("", confidence, f"low confidence ({confidence:.2f})")
+    return Verdict(text, confidence, None)
+
+
+def is_sign_off(text: str) -> bool:
+    compact = _NOT_WORD.sub("", unicodedata.normalize("NFC", text)).lower()
+    return bool(compact) and any(compact == s or (s in compact and len(compact) <= len(s) + 4) for s in SIGN_OFFS)
+
+
+def collapse_loops(text: str) -> str:
+    """"네 알겠습니다 알겠습니다 알겠습니다 알겠습니다" -> "네 알겠습니다"."""
+    return _LOOP.sub(r"\1", text)
+
+
+def segment_confidence(segments: list[Segment]) -> float:
+    """Mean token probability, discounted by the chance there was no speech, weighted by duration."""
+    import math
+
+    total = sum(max(s.duration_s, 1e-3) for s in segments)
+    return sum(math.exp(s.avg_logprob) * (1.0 - s.no_speech_prob) * max(s.duration_s, 1e-3)
+               for s in segments) / total

@@ -1,0 +1,34 @@
+"""The few facts of a service a resident needs on screen: its name, how to apply, whom to call."""
+
+from __future__ import annotations
+
+import textwrap
+
+from assistant.answer.answerer import Answerer
+from assistant.answer.extractive import items
+from assistant.corpus.schema import Phone, Service
+
+# At kiosk type sizes a line holds about 20 characters; the card keeps to a few lines.
+HOW_TO_APPLY_CHARS = 60
+MAX_PHONES = 2
+
+
+def service_phones(answerer: Answerer, service: Service) -> list[Phone]:
+    """The local office first (it serves the resident in person), each number once."""
+    unique: dict[str, Phone] = {}
+    for phone in [*answerer.local_phones(service), *service.phones]:
+        unique.setdefault(phone.number, phone)
+    return list(unique.values())
+
+
+def service_card(answerer: Answerer, service: Service) -> dict:
+    steps = items(service.how_to_apply)
+    how = textwrap.shorten(" ".join(steps[:2]), HOW_TO_APPLY_CHARS, placeholder=" …") if steps else ""
+    return {
+        "id": service.id,
+        "name": service.name,
+        "region": service.region.label if service.region.scope != "전국" else "",
+        "how_to_apply": how,
+        "phones": [{"organization": p.organization or "", "number": p.number}
+                   for p in service_phones(answerer, service)[:MAX_PHONES]],
+    }

@@ -1,0 +1,58 @@
+"""A real phone bridge for the phone tests: real engine, real TCP on 127.0.0.1,
+run on its own event loop in a background thread, shared by the test modules."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from collections import defaultdict
+
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.events import Event
+from assistant.phone.server import PhoneServer
+
+SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
+
+
+class BridgeThread:
+    """PhoneServers on one event loop in a daemon thread; `events[call_uuid]` records what each call's session emitted."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.events: dict[str, list[Event]] = defaultdict(list)
+        threading.Thread(target=self.loop.run_forever, name="phone-bridge", daemon=True).start()
+
+    def serve(self, engine, **overrides) -> tuple[PhoneServer, tuple[str, int]]:
+        settings = engine.settings.phone.model_copy(update=overrides)
+        server = PhoneServer(engine, settings, observer=lambda call, event: self.events[call].append(event))
+
+        async def start():
+            address = await server.start("127.0.0.1:0")
+            await server.prepare()
+            return address
+
+        return server, self.run(start())
+
+    def run(self, coroutine, timeout: float = 120):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+
+@functools.cache
+def engine():
+    from assistant.engine import Engine
+
+    loaded = Engine.load(Settings.load())
+    loaded.warm_up(background=False)
+    return loaded
+
+
+@functools.cache
+def bridge() -> BridgeThread:
+    return BridgeThread()
+
+
+@functools.cache
+def main_server() -> tuple[PhoneServer, tuple[str, int]]:
+    """The bridge most tests call: default settings, an idle timeout no test reaches."""
+    return bridge().serve(engine(), idle_timeout_s=300.0)
