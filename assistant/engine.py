@@ -38,6 +38,9 @@ class Engine:
         """
 
         def load() -> None:
+            # The morphological analyzer loads on first use (seconds); the first
+            # resident should not wait for it.
+            self.retriever.analyzer.analyze("기초연금")
             if speech:
                 self.transcriber  # noqa: B018
             if tts:

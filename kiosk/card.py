@@ -8,8 +8,8 @@ from assistant.answer.answerer import Answerer
 from assistant.answer.extractive import items
 from assistant.corpus.schema import Phone, Service
 
-# At kiosk type sizes a line holds about 20 characters; the card keeps to a few lines.
-HOW_TO_APPLY_CHARS = 60
+# At kiosk type sizes a line of the card holds about 12 characters; it keeps to a few lines.
+HOW_TO_APPLY_CHARS = 40
 MAX_PHONES = 2
 
 

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 READY, LISTENING, THINKING, SPEAKING = "ready", "listening", "thinking", "speaking"
 NOTHING_HEARD = "말씀이 들리지 않았어요. 말하기를 누르고 다시 말씀해 주세요."
 SORRY = "죄송해요, 잠시 문제가 생겼어요. 다시 말씀해 주세요."
+SILENT = "지금은 소리를 낼 수 없어요. 화면의 글을 읽어 주세요."
 _FINISH, _DROP = object(), object()  # markers in the frame queue, kept in order with the audio
 
 
@@ -160,13 +161,14 @@ class Conversation:
         self._turn_task = asyncio.create_task(self._run_turn(make_events(), self.turn))
 
     async def _run_turn(self, events: Iterator[Event], turn: int) -> None:
-        audio_s = 0.0
+        audio_s, answered = 0.0, False
         try:
             await self._set_state(THINKING)
             while (event := await self._run(next, events, None)) is not None:
                 if isinstance(event, ReplyAudio) and self.state != SPEAKING:
                     await self._set_state(SPEAKING)
                 await self._send(self._message(event, turn))
+                answered = answered or isinstance(event, Answer)
                 if isinstance(event, ReplyAudio):
                     audio_s += len(event.samples) / event.sample_rate
                     await self.speaker.play(event, turn)
@@ -179,7 +181,8 @@ class Conversation:
             raise
         except Exception:
             log.exception("turn %d failed", turn)
-            await self._send({"type": "Notice", "message": SORRY, "level": "error", "turn": turn})
+            await self._send({"type": "Notice", "message": SILENT if answered else SORRY, "level": "error",
+                              "turn": turn})
         finally:
             self._on_worker(events.close)
         if self._turn_task is asyncio.current_task():

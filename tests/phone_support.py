@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
+import time
 from collections import defaultdict
 
 from assistant.config import PROJECT_ROOT, Settings
@@ -16,16 +17,21 @@ SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 
 
 class BridgeThread:
-    """PhoneServers on one event loop in a daemon thread; `events[call_uuid]` records what each call's session emitted."""
+    """PhoneServers on one event loop in a daemon thread; `events[call_uuid]`
+    records (time.monotonic(), event) for everything each call's session emitted."""
 
     def __init__(self):
         self.loop = asyncio.new_event_loop()
-        self.events: dict[str, list[Event]] = defaultdict(list)
+        self.events: dict[str, list[tuple[float, Event]]] = defaultdict(list)
         threading.Thread(target=self.loop.run_forever, name="phone-bridge", daemon=True).start()
 
     def serve(self, engine, **overrides) -> tuple[PhoneServer, tuple[str, int]]:
         settings = engine.settings.phone.model_copy(update=overrides)
-        server = PhoneServer(engine, settings, observer=lambda call, event: self.events[call].append(event))
+
+        def observe(call: str, event: Event) -> None:
+            self.events[call].append((time.monotonic(), event))
+
+        server = PhoneServer(engine, settings, observer=observe)
 
         async def start():
             address = await server.start("127.0.0.1:0")

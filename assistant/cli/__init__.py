@@ -33,6 +33,7 @@ def _register() -> None:
     from .phone import phone
     from .scripts import run_script
     from .stt import transcribe
+    from .tts import say
 
     main.add_command(ask)
     main.add_command(corpus)
@@ -41,6 +42,7 @@ def _register() -> None:
     main.add_command(phone)
     main.add_command(run_script)
     main.add_command(transcribe)
+    main.add_command(say)
 
 
 _register()

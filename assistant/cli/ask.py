@@ -89,6 +89,8 @@ def ask(settings: Settings, question: str | None, audio_path: Path | None, out_p
         except AudioError as err:
             raise click.ClickException(str(err)) from err
     engine = Engine.load(settings)
+    # Load models before the turn, so timings measure the turn, not start-up.
+    engine.warm_up(speech=audio is not None, tts=out_path is not None, background=False)
     session = Session(engine, speak=out_path is not None, length_scale=length_scale)
     turn = collect_turn(feed_file(session, audio) if audio is not None else session.ask_text(question))
     if "answer" not in turn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .eval_retrieval import eval_retrieval
 from .stt import eval_speech
 
 
@@ -13,3 +14,4 @@ def eval_group() -> None:
 
 
 eval_group.add_command(eval_speech)
+eval_group.add_command(eval_retrieval)

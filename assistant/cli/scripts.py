@@ -27,13 +27,16 @@ def run_script(settings: Settings, scenarios: tuple[Path, ...], report_dir: Path
 
     run = run_scenarios(scenarios, settings, progress=progress)
     for error in run.errors:
-        click.echo(f"unusable scenario: {error}", err=True)
+        for problem in error.problems:
+            click.echo(f"UNUSABLE {error.path}: {problem}", err=True)
     for scenario in run.scenarios:
         passed = len(scenario.turns) - scenario.failures
         click.echo(f"{'PASS' if scenario.passed else 'FAIL'} {scenario.name} ({passed}/{len(scenario.turns)} turns)")
         for turn in scenario.turns:
             for reason in turn.reasons:
                 click.echo(f"  turn {turn.index + 1} ({turn.label}): {reason}")
+            for warning in turn.warnings:
+                click.echo(f"  turn {turn.index + 1} ({turn.label}): warning: {warning}")
     paths = write_reports(run, report_dir)
     click.echo(f"reports: {paths['html']} · {paths['junit']} · {paths['json']}", err=True)
     sys.exit(run.exit_code)

@@ -73,13 +73,14 @@ class Caller:
         return caller
 
     # --- what the caller does ----------------------------------------------------------
-    async def say(self, samples: np.ndarray) -> float:
-        """Speak int16 8 kHz samples in real time; returns when the last frame went out
-        (time.monotonic()), which is the caller's end of speech for a trimmed clip."""
-        done = asyncio.get_running_loop().create_future()
-        self._outgoing.extend(audio_frames(samples))
-        self._outgoing.append(done)
-        return await done
+    async def say(self, samples: np.ndarray) -> tuple[float, float]:
+        """Speak int16 8 kHz samples in real time; returns when the first frame and
+        the last went out (time.monotonic()): the caller's start and end of speech
+        for a clip without leading or trailing silence."""
+        loop = asyncio.get_running_loop()
+        started, ended = loop.create_future(), loop.create_future()
+        self._outgoing.extend([started, *audio_frames(samples), ended])
+        return await started, await ended
 
     def press(self, key: str) -> float:
         """A DTMF key, sent at once between audio frames as Asterisk does."""
@@ -149,7 +150,7 @@ class Caller:
         with contextlib.suppress(ConnectionError):
             while not self.writer.is_closing():
                 item = self._outgoing.popleft() if self._outgoing else SILENCE
-                if isinstance(item, asyncio.Future):
+                if isinstance(item, asyncio.Future):  # a marker: when the frames around it were sent
                     item.set_result(time.monotonic())
                     continue
                 self.writer.write(item)
@@ -180,7 +181,7 @@ async def _call(address: str, clip: Path, out: Path | None) -> None:
     greeting = await caller.wait_audio(start, timeout=30)
     print(f"greeting after {greeting - start:.2f} s" if greeting else "no greeting")
     await caller.wait_quiet(1.0, timeout=60)
-    spoken = await caller.say(trim_silence(phone_audio(clip)))
+    _, spoken = await caller.say(trim_silence(phone_audio(clip)))
     first = await caller.wait_audio(spoken, timeout=30)
     print(f"first reply audio {first - spoken:.2f} s after the end of speech" if first else "no reply")
     await caller.wait_quiet(1.5, timeout=120)

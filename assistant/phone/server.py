@@ -16,24 +16,25 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import numpy as np
 
-from ..audio import StreamResampler, to_int16, to_mono_float
+from ..audio import ENGINE_RATE, StreamResampler, to_int16, to_mono_float
 from ..config import PhoneSettings
 from ..engine import Engine
 from ..events import Answer, Event, ReplyAudio, SpeechEnded, SpeechStarted, Timings
 from ..privacy import mask_personal
 from ..session import Session
 from . import prompts
-from .protocol import (FRAME_S, HANGUP, PHONE_RATE, Frame, Kind, ProtocolError, audio_frames, parse_address,
-                       read_frame)
+from .protocol import (FRAME_BYTES, FRAME_S, HANGUP, PHONE_RATE, Frame, Kind, ProtocolError, audio_frames,
+                       parse_address, read_frame)
 
 log = logging.getLogger(__name__)
 
 UUID_TIMEOUT_S = 5.0  # Asterisk sends the UUID as soon as it connects
-DRAIN_TIMEOUT_S = 5.0  # a peer that stops reading this long is gone
+CLOSE_TIMEOUT_S = 5.0
+MAX_UNREAD_BYTES = 64 * 1024  # about 4 s of audio the peer has not read: it is gone
 BAD_FRAMES_LOGGED = 3  # per call; more are counted, not logged
 
 Observer = Callable[[str, Event], None]
@@ -90,6 +91,7 @@ class PhoneServer:
         self._prompts: dict[tuple[str, float], list[bytes]] = {}
         self._calls: set[Call] = set()
         self._connections = 0
+        self._handlers: set[asyncio.Task] = set()
         self._server: asyncio.base_events.Server | None = None
 
     @property
@@ -113,11 +115,13 @@ class PhoneServer:
         await self._server.serve_forever()
 
     async def close(self) -> None:
+        """Stop accepting, hang up every call, and wait (briefly) for their handlers."""
         if self._server is not None:
             self._server.close()
         for call in list(self._calls):
             call.end("server shutting down")
-        await asyncio.sleep(0)
+        if self._handlers:
+            await asyncio.wait(self._handlers, timeout=CLOSE_TIMEOUT_S)
         self.listen_pool.shutdown(wait=False, cancel_futures=True)
         self.turn_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -132,6 +136,8 @@ class PhoneServer:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._connections += 1
+        handler = asyncio.current_task()
+        self._handlers.add(handler)
         try:
             if self._connections > 2 * self.settings.max_calls:
                 log.warning("connection refused: %d connections open", self._connections - 1)
@@ -148,9 +154,13 @@ class PhoneServer:
             log.exception("connection handler failed")
         finally:
             self._connections -= 1
+            self._handlers.discard(handler)
             writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), DRAIN_TIMEOUT_S)
+            try:
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                    await writer.wait_closed()
+            except Exception:  # a peer that stopped reading keeps a closing socket open
+                writer.transport.abort()
 
 
 def _render(events: Iterator[Event]) -> list[bytes]:
@@ -160,20 +170,27 @@ def _render(events: Iterator[Event]) -> list[bytes]:
 
 
 class _PhoneEncoder:
-    """Reply audio chunks (int16, synthesizer rate) -> 20 ms 8 kHz frames, one stream per reply."""
+    """Reply audio chunks (int16, synthesizer rate) -> 20 ms 8 kHz frames, one
+    continuous stream per reply: only its very end is padded to a whole frame."""
 
     def __init__(self):
         self._resampler: StreamResampler | None = None
+        self._pending = np.zeros(0, np.int16)
 
     def __call__(self, chunk: ReplyAudio) -> list[bytes]:
         if self._resampler is None or self._resampler.from_rate != chunk.sample_rate:
             self._resampler = StreamResampler(chunk.sample_rate, PHONE_RATE)
-        return list(audio_frames(to_int16(self._resampler(to_mono_float(chunk.samples)))))
+        samples = np.concatenate([self._pending, to_int16(self._resampler(to_mono_float(chunk.samples)))])
+        whole = len(samples) - len(samples) % (FRAME_BYTES // 2)
+        self._pending = samples[whole:]
+        return list(audio_frames(samples[:whole]))
 
     def flush(self) -> list[bytes]:
-        if self._resampler is None:
-            return []
-        return list(audio_frames(to_int16(self._resampler(np.zeros(0, np.float32), last=True))))
+        tail = self._pending
+        if self._resampler is not None:
+            tail = np.concatenate([tail, to_int16(self._resampler(np.zeros(0, np.float32), last=True))])
+        self._pending = np.zeros(0, np.int16)
+        return list(audio_frames(tail))
 
 
 class Call:
@@ -188,18 +205,20 @@ class Call:
         self._last_activity = self._loop.time()
         self._end_reason: str | None = None
         self._bad_frames = 0
+        self._resampler: StreamResampler | None = None
 
     # --- lifecycle ----------------------------------------------------------------
     async def run(self, busy: bool = False) -> None:
         started = self._loop.time()
         try:
-            first = await asyncio.wait_for(read_frame(self._reader), UUID_TIMEOUT_S)
+            async with asyncio.timeout(UUID_TIMEOUT_S):
+                first = await read_frame(self._reader)
             if first is None:
                 return self._log_end("closed before sending a UUID", started)
             if first.check().kind != Kind.UUID:
                 raise ProtocolError(f"first frame is kind 0x{first.kind:02x}, not the call UUID")
-        except (ProtocolError, TimeoutError) as err:
-            log.warning("connection dropped: %s", err or "no UUID in time")
+        except (ProtocolError, TimeoutError, ConnectionError) as err:
+            log.warning("connection dropped: %s", str(err) or "no UUID in time")
             return
         self.id = str(first.call_id)
         if busy:
@@ -238,7 +257,7 @@ class Call:
 
     async def _refuse(self) -> None:
         frames = await self.server.prompt_frames(prompts.BUSY, self.server.engine.settings.tts.length_scale)
-        with contextlib.suppress(ConnectionError, TimeoutError):
+        with contextlib.suppress(ConnectionError):
             await self._send(frames)
             self._writer.write(HANGUP)
 
@@ -270,8 +289,7 @@ class Call:
             log.warning("call %s: further bad frames are dropped without a log line", self.id)
 
     async def _hear(self, frame: Frame) -> None:
-        events = await self._loop.run_in_executor(
-            self.server.listen_pool, self.session.listen, frame.samples, frame.sample_rate)
+        events = await self._loop.run_in_executor(self.server.listen_pool, self._listen, frame)
         for event in events:
             self._observe(event)
             self._touch()
@@ -279,6 +297,15 @@ class Call:
                 self._cut()  # barge-in: the caller talks, the line listens
             elif isinstance(event, SpeechEnded):
                 self._start_reply(self.session.respond(event))
+
+    def _listen(self, frame: Frame) -> list[Event]:
+        # Narrowband audio has nothing above 4 kHz for a sharp filter to keep,
+        # and the default filter would make barge-in 66 ms later; downsampling
+        # (from Asterisk's wideband kinds) keeps it, against aliasing.
+        if self._resampler is None or self._resampler.from_rate != frame.sample_rate:
+            quality = "QQ" if frame.sample_rate < ENGINE_RATE else "HQ"
+            self._resampler = StreamResampler(frame.sample_rate, ENGINE_RATE, quality=quality)
+        return self.session.listen(self._resampler(to_mono_float(frame.samples)), ENGINE_RATE)
 
     def _key(self, digit: str) -> None:
         self._touch()
@@ -306,7 +333,7 @@ class Call:
     # --- us to caller ---------------------------------------------------------------
     def _start_reply(self, events: Iterator[Event]) -> None:
         """A session turn, streamed; a failure is excused and the call goes on."""
-        self._start(self._turn(lambda: self._stream(events), on_error=lambda: self._speak_notice(prompts.SORRY)))
+        self._start(lambda: self._stream(events), on_error=lambda: self._speak_notice(prompts.SORRY))
 
     def _speak_notice(self, text: str, hang_up: str | None = None) -> None:
         """A fixed notice from the server's cache (only its first use synthesizes);
@@ -316,24 +343,13 @@ class Call:
             self._observe(Answer(screen=text, speech=text, kind="notice"))
             await self._send(frames)
 
-        self._start(self._turn(speak, on_error=lambda: self.end("could not speak"), hang_up=hang_up))
+        self._start(speak, on_error=lambda: self.end("could not speak"), hang_up=hang_up)
 
-    def _start(self, turn: Coroutine) -> None:
-        if self._end_reason is not None:
-            turn.close()
-            return
-        previous = self._cut()
-        self._reply = asyncio.create_task(self._after(previous, turn))
-
-    @staticmethod
-    async def _after(previous: asyncio.Task | None, turn: Coroutine) -> None:
-        try:
-            if previous is not None:
-                await asyncio.wait([previous])  # its sender must stop before ours starts
-        except asyncio.CancelledError:
-            turn.close()
-            raise
-        await turn
+    def _start(self, body: Callable[[], Awaitable], on_error: Callable[[], None], hang_up: str | None = None) -> None:
+        """Replace the current reply with `body`, once the current one has stopped."""
+        if self._end_reason is None:
+            previous = self._cut()
+            self._reply = asyncio.create_task(self._turn(previous, body, on_error, hang_up))
 
     def _cut(self) -> asyncio.Task | None:
         """Stop the reply being spoken or prepared; returns it until it has stopped."""
@@ -343,11 +359,13 @@ class Call:
         reply.cancel()
         return reply
 
-    async def _turn(self, body: Callable[[], Awaitable], on_error: Callable[[], None],
-                    hang_up: str | None = None) -> None:
+    async def _turn(self, previous: asyncio.Task | None, body: Callable[[], Awaitable],
+                    on_error: Callable[[], None], hang_up: str | None) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])  # its sender must stop before ours starts
         try:
             await body()
-        except (ConnectionError, TimeoutError) as err:
+        except ConnectionError as err:
             self.end(f"connection lost while speaking: {type(err).__name__}")
             return
         except Exception as err:
@@ -400,8 +418,12 @@ class Call:
                 await asyncio.sleep(deadline - now)
             if self._writer.is_closing():
                 raise ConnectionResetError("socket closed")
+            # No drain(): a paced writer only queues if the peer stops reading,
+            # and that is better caught by size than by awaiting (in Python 3.11
+            # a wait_for() around drain() can swallow the cancel of a barge-in).
+            if self._writer.transport.get_write_buffer_size() > MAX_UNREAD_BYTES:
+                raise ConnectionAbortedError("peer stopped reading")
             self._writer.write(frame)
-            await asyncio.wait_for(self._writer.drain(), DRAIN_TIMEOUT_S)
             deadline += FRAME_S
 
     # --- idle -----------------------------------------------------------------------------

@@ -58,7 +58,8 @@ def latency_chart(scenarios: list[ScenarioResult]) -> Chart | None:
         for key, label, colour in STAGES:
             ms = turn.timings_ms.get(key, 0.0)
             if ms > 0:
-                segments.append({"x": x * scale, "width": ms * scale, "colour": colour, "title": f"{label}: {ms:.0f} ms"})
+                segments.append({"x": x * scale, "width": ms * scale, "colour": colour,
+                                 "title": f"{label}: {ms:.0f} ms"})
                 x += ms
         if turn.first_audio_ms > x:
             rest = turn.first_audio_ms - x

@@ -36,7 +36,7 @@ class TurnResult:
     utterances: int = 0
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    # Compact Ogg/Opus for the HTML report; never in report.json.
+    # Compact MP3 for the HTML report; never in report.json.
     input_audio: bytes | None = None
     reply_audio: bytes | None = None
     input_duration_s: float | None = None

@@ -14,6 +14,7 @@ from time import perf_counter
 
 import numpy as np
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ..audio import ENGINE_RATE, AudioError, load_audio
 from ..cli.ask import collect_turn, feed_file
@@ -23,7 +24,7 @@ from ..engine import Engine
 from ..session import Session
 from ..text.transcript_normalize import cer
 from .expectations import ServiceCatalog, check
-from .media import to_ogg_opus
+from .media import to_mp3
 from .results import RunResult, ScenarioResult, TurnResult
 from .scenario import Scenario, ScenarioError, Turn, load_scenario
 
@@ -42,7 +43,8 @@ def run_scenarios(paths: Sequence[Path], base: Settings, *, progress: bool = Tru
     groups: dict[str, list[tuple[int, Scenario]]] = {}
     for index, scenario in scenarios:
         groups.setdefault(scenario.engine_settings(base).model_dump_json(), []).append((index, scenario))
-    with bar:
+    # Log lines print above the bar instead of through it.
+    with bar, logging_redirect_tqdm():
         for members in groups.values():
             settings = members[0][1].engine_settings(base)
             try:
@@ -105,24 +107,33 @@ def run_turn(session: Session, scenario: Scenario, index: int, turn: Turn, catal
     start = perf_counter()
     result = TurnResult(index, turn.label, "audio" if turn.audio else "text", turn.audio or turn.text,
                         expect=turn.expect.model_dump(exclude_unset=True), reference=turn.expect.transcript)
-    if turn.text is not None:
-        exchanges = [collect_turn(session.ask_text(turn.text))]
-    else:
-        try:
-            audio = load_audio(scenario.audio_path(turn))
-        except (AudioError, OSError) as err:
-            result.reasons.append(f"cannot use the recording: {err}")
-            return result
-        result.input_audio = to_ogg_opus(audio, ENGINE_RATE)
-        result.input_duration_s = round(len(audio) / ENGINE_RATE, 2)
-        exchanges = _exchanges(feed_file(session, audio))
-        if not exchanges:
-            result.reasons.append("no speech found in the recording")
-            return result
-    _fill(result, exchanges, catalog)
-    result.reasons = check(turn.expect, result, catalog)
+    exchanges = _play(session, scenario, turn, result)
+    if exchanges:
+        _fill(result, exchanges, catalog)
+        result.reasons = check(turn.expect, result, catalog)
     result.elapsed_s = round(perf_counter() - start, 2)
     return result
+
+
+def _play(session: Session, scenario: Scenario, turn: Turn, result: TurnResult) -> list[dict]:
+    """The turn's input through the session; a recording that cannot be played fails the turn."""
+    if turn.text is not None:
+        return [collect_turn(session.ask_text(turn.text))]
+    try:
+        audio = load_audio(scenario.audio_path(turn))
+    except (AudioError, OSError) as err:
+        result.reasons.append(f"cannot use the recording: {err}")
+        return []
+    result.input_audio = to_mp3(audio, ENGINE_RATE)
+    result.input_duration_s = round(len(audio) / ENGINE_RATE, 2)
+    # A microphone keeps delivering silence after the question, so the
+    # endpointer ends the turn by its silence rule, as at the kiosk.
+    silence_s = session.engine.settings.vad.trailing_silence_ms / 1000 + 0.1
+    trailing = np.zeros(int(ENGINE_RATE * silence_s), np.float32)
+    exchanges = _exchanges(feed_file(session, np.concatenate([audio, trailing])))
+    if not exchanges:
+        result.reasons.append("no speech found in the recording")
+    return exchanges
 
 
 def _exchanges(events) -> list[dict]:
@@ -158,5 +169,5 @@ def _fill(result: TurnResult, exchanges: list[dict], catalog: ServiceCatalog) ->
     if chunks:
         rate = last["audio"][0].sample_rate
         reply = np.concatenate(chunks)
-        result.reply_audio = to_ogg_opus(reply, rate)
+        result.reply_audio = to_mp3(reply, rate)
         result.reply_duration_s = round(len(reply) / rate, 2)

@@ -37,10 +37,6 @@ class _Strict(BaseModel):
         return data
 
 
-def _as_list(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
-
-
 class Expect(_Strict):
     transcript: str | None = None
     # Without max_cer a reference transcript must match exactly (after normalization).
@@ -51,7 +47,10 @@ class Expect(_Strict):
     answer_not_contains: list[NonEmpty] = []
     max_latency_ms: float | None = Field(None, gt=0)
 
-    _lists = field_validator("answer_contains", "answer_not_contains", mode="before")(_as_list)
+    @field_validator("answer_contains", "answer_not_contains", mode="before")
+    @classmethod
+    def _one_phrase_is_a_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _pairs(self) -> "Expect":
@@ -165,6 +164,7 @@ def _problem(error: dict) -> str:
         "string_too_short": "must not be empty",
     }.get(error["type"]) or error["msg"].removeprefix("Value error, ")
     value = error.get("input")
-    if error["type"] not in ("missing", "value_error", "string_too_short") and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+    shown = isinstance(value, (int, float, str)) and not isinstance(value, bool)
+    if shown and error["type"] not in ("missing", "value_error", "string_too_short"):
         message += f" (got {value!r})"
     return f"{field or 'scenario'}: {message}"

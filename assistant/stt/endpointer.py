@@ -143,13 +143,18 @@ class Endpointer:
             events.append(SpeechStart(at_s=_seconds(self._start_window)))
 
         if self._silence_from is not None and index + 1 - self._silence_from >= self._trailing_windows:
-            if self._confirmed:
-                events.append(self._end_at(self._silence_from, "silence"))
-            self._close_utterance()
+            end, reason = self._silence_from, "silence"
         elif index + 1 - self._start_window >= self._max_turn_windows:
-            if self._confirmed:
-                events.append(self._end_at(index + 1, "max_length"))
-            self._close_utterance()
+            end, reason = index + 1, "max_length"
+        else:
+            return events
+        if self._confirmed:
+            events.append(self._end_at(end, reason))
+        if reason == "silence":
+            # The silence closing this utterance (or a dropped click) is the
+            # next one's pre-roll; after a cut at max length, nothing is repeated.
+            self._recent.extend(self._utterance)
+        self._close_utterance()
         return events
 
     def _end_at(self, end_window: int, reason: Literal["silence", "max_length"]) -> SpeechEnd:

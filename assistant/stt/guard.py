@@ -9,6 +9,7 @@ question nobody asked.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -80,13 +81,12 @@ def is_sign_off(text: str) -> bool:
 
 def collapse_loops(text: str) -> str:
     """"네 알겠습니다 알겠습니다 알겠습니다 알겠습니다" -> "네 알겠습니다"."""
-    return _LOOP.sub(r"\1", text)
+    # Runs of digits ("000000") are numbers, not a decoder loop.
+    return _LOOP.sub(lambda m: m[0] if m[1].strip().isdigit() else m[1], text)
 
 
 def segment_confidence(segments: list[Segment]) -> float:
     """Mean token probability, discounted by the chance there was no speech, weighted by duration."""
-    import math
-
     total = sum(max(s.duration_s, 1e-3) for s in segments)
     return sum(math.exp(s.avg_logprob) * (1.0 - s.no_speech_prob) * max(s.duration_s, 1e-3)
                for s in segments) / total

@@ -19,6 +19,8 @@ from .guard import Segment, judge
 from .model_files import ModelFilesError, check_model_dir
 
 log = logging.getLogger(__name__)
+# faster-whisper logs every call at INFO ("Processing audio with duration …").
+logging.getLogger("faster_whisper").setLevel(logging.WARNING)
 
 # Decoding choices, measured on the speech evaluation set (docs/speech.md).
 _DECODING = dict(

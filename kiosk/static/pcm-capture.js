@@ -13,8 +13,9 @@ class PcmCapture extends AudioWorkletProcessor {
       const s = Math.max(-1, Math.min(1, channel[i]));
       this.frame[this.filled++] = s < 0 ? s * 32768 : s * 32767;
       if (this.filled === this.frame.length) {
+        const length = this.frame.length;  // transferring the buffer empties this view
         this.port.postMessage(this.frame.buffer, [this.frame.buffer]);
-        this.frame = new Int16Array(this.frame.length);
+        this.frame = new Int16Array(length);
         this.filled = 0;
       }
     }

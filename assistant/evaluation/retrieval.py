@@ -1,0 +1,86 @@
+"""Retrieval quality on a QA file: does the production ranking put the right
+service first (hit@1), in the top five (hit@5), and how high (MRR)?
+
+A QA file is JSONL, one `{"question": ..., "service": ...}` a line, `service`
+being a booklet program name. It counts as found when a hit is the program
+itself (by name or alias) or a local service that delivers it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..retrieval.retriever import Retriever
+
+# MRR looks this deep; a service ranked lower counts as not found.
+MRR_DEPTH = 100
+
+
+class QAFileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class QAItem:
+    question: str
+    service: str
+
+
+def read_qa(path: Path) -> list[QAItem]:
+    """Every item of the file; a malformed line is an error naming the line,
+    since a silently shorter set would give misleading figures."""
+    items = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise QAFileError(f"{path}: cannot read: {err}") from err
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise QAFileError(f"{path}:{number}: not JSON ({err.msg})") from err
+        if not isinstance(record, dict):
+            raise QAFileError(f"{path}:{number}: expected an object with \"question\" and \"service\"")
+        fields = [record.get("question"), record.get("service")]
+        if not all(isinstance(v, str) and v.strip() for v in fields):
+            raise QAFileError(f"{path}:{number}: \"question\" and \"service\" must be non-empty strings")
+        items.append(QAItem(*(v.strip() for v in fields)))
+    if not items:
+        raise QAFileError(f"{path}: no questions")
+    return items
+
+
+def evaluate(retriever: Retriever, items: list[QAItem]) -> dict:
+    """`n` counts every question. A question whose service the corpus does not
+    hold cannot be found: it counts as a miss and is reported under
+    `unresolved` (count and names)."""
+    hit1 = hit5 = reciprocal = 0.0
+    unresolved: dict[str, int] = {}
+    elapsed = 0.0
+    for item in items:
+        wanted = retriever.answering_ids(item.service)
+        if not wanted:
+            unresolved[item.service] = unresolved.get(item.service, 0) + 1
+        started = time.perf_counter()
+        hits = retriever.search(item.question, k=MRR_DEPTH).hits
+        elapsed += time.perf_counter() - started
+        rank = next((n for n, hit in enumerate(hits, 1) if hit.service.id in wanted), None)
+        if rank:
+            hit1 += rank == 1
+            hit5 += rank <= 5
+            reciprocal += 1 / rank
+    n = len(items)
+    return {
+        "n": n,
+        "hit@1": round(hit1 / n, 4),
+        "hit@5": round(hit5 / n, 4),
+        "mrr": round(reciprocal / n, 4),
+        "ms_per_query": round(1000 * elapsed / n, 3),
+        "unresolved": sum(unresolved.values()),
+        "unresolved_services": sorted(unresolved),
+    }

@@ -1,0 +1,130 @@
+"""From a resident's question to ranked services, with a confidence signal.
+
+The ranking is BM25 (see `index.py`) over the analyzed question, then a
+locale preference: among services that answer about equally well, the
+kiosk's own municipality comes first, then its province, then national
+programs; services of other municipalities or provinces come last. The
+preference multiplies scores by a few percent, so it reorders near-ties but
+never lifts a service that does not answer the question above one that does.
+
+A local service that delivers a national program (`delivers`) answers every
+question the national program answers, so it ranks at least as high.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import RetrievalSettings
+from ..corpus.schema import Service
+from ..corpus.store import Corpus
+from ..text.analyzer import Analyzer, default_analyzer
+from .index import BM25Index
+
+# Score multipliers by where a service applies, relative to a national one.
+LOCALE_BOOST = 1.10
+PROVINCE_BOOST = 1.05
+ELSEWHERE_PENALTY = 0.5
+
+
+@dataclass(frozen=True)
+class Hit:
+    service: Service
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    # 0..1; below `RetrievalSettings.min_confidence` the top hit is more
+    # often wrong than right, and the caller should ask which service is meant.
+    confidence: float
+
+
+def normalize_name(name: str) -> str:
+    """A program name compared regardless of spacing, punctuation and width."""
+    return re.sub(r"[^\w]", "", unicodedata.normalize("NFKC", name)).replace("_", "").lower()
+
+
+class Retriever:
+    def __init__(self, corpus: Corpus, settings: RetrievalSettings, index: BM25Index, analyzer: Analyzer):
+        by_id = corpus.by_id()
+        self.settings = settings
+        self.analyzer = analyzer
+        self.index = index
+        self.services = [by_id[i] for i in index.ids]
+        self._locale_weight = np.array([self._locale_factor(s) for s in self.services], dtype=np.float32)
+        position = {sid: n for n, sid in enumerate(index.ids)}
+        # (local position, national position) for each delivery link.
+        self._deliveries = np.array([(position[s.id], position[d]) for s in self.services
+                                     for d in s.delivers if d in position], dtype=np.int64).reshape(-1, 2)
+        self._by_name: dict[str, set[str]] = {}
+        for service in self.services:
+            for name in (service.name, *service.aliases):
+                self._by_name.setdefault(normalize_name(name), set()).add(service.id)
+        self._deliverers: dict[str, set[str]] = {}
+        for service in self.services:
+            for national in service.delivers:
+                self._deliverers.setdefault(national, set()).add(service.id)
+
+    @classmethod
+    def load(cls, corpus: Corpus, settings: RetrievalSettings) -> Retriever:
+        """The persisted index when it matches this corpus and analyzer;
+        otherwise one built now (a few seconds) and persisted."""
+        analyzer = default_analyzer()
+        return cls(corpus, settings, BM25Index.load_or_build(corpus, analyzer, settings.index_dir), analyzer)
+
+    # -- search ---------------------------------------------------------------
+
+    def search(self, query: str, k: int | None = None) -> SearchResult:
+        k = k or self.settings.top_k
+        scores = self.scores(query)
+        order = np.argsort(-scores, kind="stable")[:k]
+        hits = [Hit(self.services[i], float(scores[i])) for i in order if scores[i] > 0]
+        return SearchResult(query, hits, confidence(scores[order]) if hits else 0.0)
+
+    def scores(self, query: str) -> np.ndarray:
+        """Final ranking score of every service, in index order."""
+        scores = self.index.scores(self.analyzer.analyze(query))
+        if len(self._deliveries):
+            local, national = self._deliveries.T
+            np.maximum.at(scores, local, scores[national])
+        return scores * self._locale_weight
+
+    def _locale_factor(self, service: Service) -> float:
+        region, s = service.region, self.settings
+        if region.scope == "전국":
+            return 1.0
+        if region.scope == "기초":
+            return LOCALE_BOOST if region.sigungu == s.locale else ELSEWHERE_PENALTY
+        return PROVINCE_BOOST if region.sido in (s.province, s.locale) else ELSEWHERE_PENALTY
+
+    # -- names ----------------------------------------------------------------
+
+    def resolve(self, name: str) -> set[str]:
+        """Ids of the services named `name` (by name or alias), compared
+        regardless of spacing and punctuation."""
+        return set(self._by_name.get(normalize_name(name), ()))
+
+    def answering_ids(self, name: str) -> set[str]:
+        """Ids that answer for the program `name`: the program itself and the
+        local services that deliver it."""
+        ids = self.resolve(name)
+        return ids.union(*(self._deliverers.get(i, set()) for i in ids))
+
+
+def confidence(top_scores: np.ndarray) -> float:
+    """How likely the first hit is the right one, from how far it stands
+    above the second and how much of the question it matched."""
+    if len(top_scores) == 0 or top_scores[0] <= 0:
+        return 0.0
+    first = float(top_scores[0])
+    second = float(top_scores[1]) if len(top_scores) > 1 else 0.0
+    margin = (first - second) / first
+    strength = first / (first + 10.0)
+    return round(min(1.0, 0.6 * margin + 0.6 * strength), 3)

