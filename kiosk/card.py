@@ -6,19 +6,11 @@ import textwrap
 
 from assistant.answer.answerer import Answerer
 from assistant.answer.extractive import items
-from assistant.corpus.schema import Phone, Service
+from assistant.corpus.schema import Service
 
 # At kiosk type sizes a line of the card holds about 12 characters; it keeps to a few lines.
 HOW_TO_APPLY_CHARS = 40
 MAX_PHONES = 2
-
-
-def service_phones(answerer: Answerer, service: Service) -> list[Phone]:
-    """The local office first (it serves the resident in person), each number once."""
-    unique: dict[str, Phone] = {}
-    for phone in [*answerer.local_phones(service), *service.phones]:
-        unique.setdefault(phone.number, phone)
-    return list(unique.values())
 
 
 def service_card(answerer: Answerer, service: Service) -> dict:
@@ -30,5 +22,5 @@ def service_card(answerer: Answerer, service: Service) -> dict:
         "region": service.region.label if service.region.scope != "전국" else "",
         "how_to_apply": how,
         "phones": [{"organization": p.organization or "", "number": p.number}
-                   for p in service_phones(answerer, service)[:MAX_PHONES]],
+                   for p in answerer.phones_for(service)[:MAX_PHONES]],
     }

@@ -26,7 +26,7 @@ from assistant.engine import Engine
 from assistant.events import Answer, Event, ReplyAudio, SpeechEnded, SpeechStarted, Timings
 from assistant.session import Session
 
-from .card import service_card, service_phones
+from .card import service_card
 from .protocol import Command
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,7 @@ class Conversation:
 
     async def _agent(self) -> None:
         office = self.settings.office_phone
-        phones = service_phones(self.engine.answerer, self._service) if self._service else []
+        phones = self.engine.answerer.phones_for(self._service) if self._service else []
         await self._send({"type": "agent", "service": self._service.name if self._service else None,
                           "phones": [{"organization": p.organization or "", "number": p.number} for p in phones[:2]],
                           "office_phone": office})

@@ -34,9 +34,8 @@ class BridgeThread:
         server = PhoneServer(engine, settings, observer=observe)
 
         async def start():
-            address = await server.start("127.0.0.1:0")
             await server.prepare()
-            return address
+            return await server.start("127.0.0.1:0")
 
         return server, self.run(start())
 

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +111,10 @@ def kiosk(tmp_path_factory) -> Kiosk:
                                    cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_serving(url, process)
+        try:
+            wait_serving(url, process)
+        except (RuntimeError, TimeoutError) as err:
+            raise RuntimeError(f"{err}:\n{log.read_text()[-3000:]}") from err
         yield Kiosk(url, port, process, log)
     finally:
         process.terminate()
@@ -205,14 +209,14 @@ def browser(fake_microphone):
 
 
 def watch(page) -> dict:
-    """Every WebSocket message the page receives (JSON as dicts) and the audio frames it sends."""
-    seen = {"received": [], "sent_audio": []}
+    """Every WebSocket message the page receives and sends (JSON as dicts, audio as bytes)."""
+    seen = {"received": [], "sent": []}
 
     def on_socket(ws):
         ws.on("framereceived", lambda payload: seen["received"].append(
             json.loads(payload) if isinstance(payload, str) else payload))
-        ws.on("framesent", lambda payload: seen["sent_audio"].append(payload)
-              if isinstance(payload, bytes) else None)
+        ws.on("framesent", lambda payload: seen["sent"].append(
+            json.loads(payload) if isinstance(payload, str) else payload))
 
     page.on("websocket", on_socket)
     return seen
@@ -270,7 +274,7 @@ def test_page_loads_and_says_there_is_no_audio_device(browser, kiosk):
 
 def test_recorded_question_goes_through_the_page_microphone(spoken):
     page, seen, answer = spoken
-    frames = seen["sent_audio"]
+    frames = [m for m in seen["sent"] if isinstance(m, bytes)]
     rate = int.from_bytes(frames[0][:4], "little")
     assert 8000 <= rate <= 192000 and all((len(f) - 4) % 2 == 0 for f in frames)
     assert sum(len(f) - 4 for f in frames) / 2 / rate > 2.0  # the page streamed seconds of audio
@@ -283,12 +287,17 @@ def test_recorded_question_goes_through_the_page_microphone(spoken):
     assert fuzz.ratio(heard, said) >= 70, transcript["text"]  # the question itself was recognized
 
     assert page.inner_text("#caption") == transcript["text"]
-    shown = page.inner_text("#answer")
-    if answer["kind"] == "clarify":  # the candidate services, each a button
-        found = next(m for m in seen["received"] if of_type("ServicesFound")(m))
-        assert page.locator("#answer .choice").all_inner_texts() == [s["name"] for s in found["services"][:3]]
-    else:
-        assert shown.strip() == answer["speech"].strip()
+    if answer["kind"] != "clarify":
+        assert page.inner_text("#answer").strip() == answer["speech"].strip()
+        return
+    # A clarifying question shows the candidate services as buttons; a touch answers it.
+    found = next(m for m in seen["received"] if of_type("ServicesFound")(m))
+    names = [s["name"] for s in found["services"][:3]]
+    assert page.locator("#answer .choice").all_inner_texts() == names
+    start = len(seen["received"])
+    page.click("#answer .choice >> nth=0")
+    chosen = wait_message(page, seen, of_type("Answer"), start)
+    assert chosen["card"]["name"] == names[0] and page.inner_text("#caption") == names[0]
     assert any(isinstance(m, bytes) for m in seen["received"]), "reply audio was not sent to the page"
 
 
@@ -298,10 +307,15 @@ def test_answer_is_spoken_then_the_kiosk_is_ready_again(spoken):
     assert ["listening", "thinking", "speaking"] == [s for s in dict.fromkeys(states) if s != "ready"]
     page.wait_for_selector('#state[data-state="ready"]', timeout=TURN_TIMEOUT_S * 1000)
     assert page.inner_text("#state-text") == "말하기를 누르세요"
+    # The page played the latest reply to its end and said so (not the server's fallback timer).
+    latest = [m for m in seen["received"] if of_type("Answer")(m)][-1]
+    assert {"type": "played", "turn": latest["turn"]} in seen["sent"]
 
 
 def test_replay_and_slower_buttons(spoken):
-    page, seen, first = spoken
+    page, seen, _ = spoken
+    first = [m for m in seen["received"] if of_type("Answer")(m)][-1]
+    wait_message(page, seen, of_type("Timings", turn=first["turn"]))
     start = len(seen["received"])
     page.click("#replay")
     replay = wait_message(page, seen, of_type("Answer"), start)
@@ -356,7 +370,7 @@ def contrast(a: list[float], b: list[float]) -> float:
 
 def assert_large_and_legible(page, root: str = "body") -> list[dict]:
     texts = page.locator(root).evaluate(_TEXT_STYLES)
-    assert len(texts) > 5
+    assert texts
     for t in texts:
         assert t["size"] >= MIN_GLYPH_PX and t["ink"] >= MIN_GLYPH_PX, t
         assert contrast(t["color"], t["background"]) >= MIN_CONTRAST, t
@@ -364,8 +378,15 @@ def assert_large_and_legible(page, root: str = "body") -> list[dict]:
 
 
 def test_large_print_and_contrast_from_computed_styles(spoken):
-    page, _, _ = spoken
-    assert page.is_visible("#card") and page.is_visible("#answer")
+    page, seen, _ = spoken
+    page.click("#ask-open")
+    assert_large_and_legible(page, "#ask-panel .dialog")
+    page.fill("#ask-text", TYPED_QUESTION)
+    start = len(seen["received"])
+    page.click("#ask-form button[type=submit]")
+    wait_message(page, seen, lambda m: of_type("Answer")(m) and m["card"], start)
+    page.wait_for_selector("#card:not([hidden])")
+    page.screenshot(path=ARTIFACTS / "kiosk-answer-card.png")
     texts = assert_large_and_legible(page)
     assert {"다시 듣기", "천천히", "처음으로", "상담원 연결", "말하기"} <= {t["text"] for t in texts}
     assert page.evaluate("parseFloat(getComputedStyle(document.getElementById('ask-text')).fontSize)") >= MIN_GLYPH_PX
@@ -402,6 +423,65 @@ def test_restart_clears_the_screen(spoken):
     assert not page.is_visible("#card")
 
 
+def test_pressing_talk_during_a_reply_stops_it_and_listens(spoken):
+    page, seen, _ = spoken
+    page.click("#ask-open")
+    page.fill("#ask-text", TYPED_QUESTION)
+    page.click("#ask-form button[type=submit]")
+    page.wait_for_selector('#state[data-state="speaking"]', timeout=TURN_TIMEOUT_S * 1000)
+    start = len(seen["received"])
+    page.click("#talk")
+    page.wait_for_selector('#state[data-state="listening"]', timeout=10_000)
+    wait_message(page, seen, of_type("interrupted"), start, timeout=10)
+    assert page.evaluate("playing.size") == 0  # the page's voice stopped at once
+
+    # A shaky double press: the first finishes the (silent) question, the second is ignored.
+    page.dblclick("#talk")
+    notice = wait_message(page, seen, of_type("Notice"), start, timeout=10)
+    assert "들리지 않았어요" in notice["message"] and page.is_visible("#notice")
+    page.wait_for_selector('#state[data-state="ready"]', timeout=10_000)
+    page.wait_for_timeout(1000)
+    assert page.get_attribute("#state", "data-state") == "ready"
+
+
+# --- spoken questions over the protocol -------------------------------------------------------
+def frames(audio: np.ndarray, rate: int = 16000, frame_s: float = 0.04):
+    pcm = to_int16(audio).astype("<i2")
+    step = int(rate * frame_s)
+    for offset in range(0, len(pcm), step):
+        yield rate.to_bytes(4, "little") + pcm[offset:offset + step].tobytes()
+
+
+def test_hands_free_takes_a_question_without_any_button(kiosk):
+    with connect(kiosk.port) as ws:
+        receive_until(ws, of_type("state", state="ready"), timeout=10)
+        command(ws, "hands_free", on=True)
+        receive_until(ws, of_type("state", state="ready", hands_free=True), timeout=10)
+        for frame in frames(np.concatenate([clip(PAGE_QUESTION), np.zeros(24000, np.float32)])):
+            ws.send(frame)
+        turn = receive_until(ws, of_type("Answer"))
+    kinds = [m["type"] if m["type"] != "state" else m["state"] for m in turn if isinstance(m, dict)]
+    assert kinds.index("SpeechStarted") < kinds.index("SpeechEnded") < kinds.index("Transcript")
+    assert kinds.index("listening") < kinds.index("thinking")
+
+
+def test_a_second_press_finishes_the_question_at_once(kiosk):
+    audio = clip(PAGE_QUESTION)
+    voiced = np.flatnonzero(np.abs(audio) > 0.02)
+    audio = audio[: voiced[-1] + 1600]  # no trailing silence: only the press can end the question
+    with connect(kiosk.port) as ws:
+        receive_until(ws, of_type("state", state="ready"), timeout=10)
+        command(ws, "talk")
+        for frame in frames(audio):
+            ws.send(frame)
+        command(ws, "talk")  # 다 말했어요
+        turn = receive_until(ws, of_type("Answer"))
+    ended = next(m for m in turn if of_type("SpeechEnded")(m))
+    assert ended["duration_s"] >= 0.8 * len(audio) / 16000
+    transcript = next(m for m in turn if of_type("Transcript")(m))
+    assert not transcript["rejected"]
+
+
 # --- the server stays up --------------------------------------------------------------------
 def test_rapid_presses_and_interrupting_a_reply_leave_the_kiosk_serving(kiosk):
     with connect(kiosk.port) as ws:
@@ -419,10 +499,9 @@ def test_rapid_presses_and_interrupting_a_reply_leave_the_kiosk_serving(kiosk):
 
 def test_a_socket_closed_mid_answer_leaves_the_kiosk_serving(kiosk):
     for stop in (of_type("state", state="thinking"), lambda m: isinstance(m, bytes)):
-        ws = connect(kiosk.port)
-        command(ws, "ask", text=TYPED_QUESTION)
-        receive_until(ws, stop)
-        ws.close()
+        with connect(kiosk.port) as ws:  # leaving the block closes the socket
+            command(ws, "ask", text=TYPED_QUESTION)
+            receive_until(ws, stop)
     with connect(kiosk.port) as ws:
         turn = ask_and_finish(ws)
         assert any(of_type("Answer")(m) for m in turn)
@@ -487,15 +566,16 @@ def test_client_address_check_in_the_app(open_kiosk, client, allowed, status):
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
              "path": "/", "raw_path": b"/", "query_string": b"", "root_path": "", "headers": [(b"host", b"kiosk")],
              "client": (client, 50000), "server": ("127.0.0.1", 8080)}
-    sent = []
+    sent, requests = [], [{"type": "http.request", "body": b"", "more_body": False}]
 
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
+    async def receive():  # the request, then (once the response is out) the client leaving
+        return requests.pop() if requests else {"type": "http.disconnect"}
 
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    with ThreadPoolExecutor(1) as pool:  # Playwright's loop owns this thread
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     assert sent[0]["status"] == status
 
 
@@ -525,15 +605,14 @@ def test_idle_time_wipes_the_screen_and_the_memory(browser, open_kiosk):
 
 def test_no_timeout_cuts_off_a_resident_mid_question(open_kiosk):
     """The idle wipe (2 s here) waits while the resident speaks a 5.5 s question."""
-    rate = 48000
-    audio = to_int16(resample(np.concatenate([clip(LONG_QUESTION), np.zeros(24000, np.float32)]), 16000, rate))
-    frame = int(rate * 0.04)
+    rate = 48000  # a browser's rate: the server resamples
+    audio = resample(np.concatenate([clip(LONG_QUESTION), np.zeros(24000, np.float32)]), 16000, rate)
     with connect(open_kiosk.port) as ws:
         receive_until(ws, of_type("state", state="ready"), timeout=10)
         command(ws, "talk")
         received, start = [], time.monotonic()
-        for i, offset in enumerate(range(0, len(audio), frame)):
-            ws.send(rate.to_bytes(4, "little") + audio[offset:offset + frame].astype("<i2").tobytes())
+        for i, frame in enumerate(frames(audio, rate)):
+            ws.send(frame)
             time.sleep(max(0.0, start + (i + 1) * 0.04 - time.monotonic()))  # a live microphone's pace
             while (raw := _poll(ws)) is not None:
                 received.append(json.loads(raw) if isinstance(raw, str) else raw)

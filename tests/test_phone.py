@@ -178,36 +178,46 @@ async def _silent(address) -> dict:
     return {"id": str(caller.call_id), "closed": closed, "hangup_frame": caller.hung_up_by_peer}
 
 
+async def _stays_after_transfer(address) -> dict:
+    """Presses 0 on a line configured to stay on after the transfer message, then says nothing."""
+    caller = await Caller.connect(*address)
+    await caller.wait_audio(time.monotonic(), timeout=10)
+    caller.press("0")
+    closed = await caller.wait_closed(timeout=60)
+    await caller.close()
+    return {"id": str(caller.call_id), "closed": closed}
+
+
 @pytest.fixture(scope="module")
 def small_server(bridge_server):
-    """A bridge for one call at a time that hangs up after one silent second."""
-    return bridge().serve(engine(), max_calls=1, idle_timeout_s=1.0)
+    """A bridge for two calls at a time that stays on after key 0 and hangs up after one silent second."""
+    return bridge().serve(engine(), max_calls=2, idle_timeout_s=1.0, transfer_action="stay")
 
 
 @pytest.fixture(scope="module")
 def calls(bridge_server, small_server):
-    """Three different calls at once through one bridge (and a silent one on
-    another, which takes as long); the tests below read what happened."""
+    """Three different calls at once through one bridge (and two on another,
+    which take as long); the tests below read what happened."""
     server, address = bridge_server
 
     async def together():
         return await asyncio.gather(_asker(address), _transferred(address), _listener(address),
-                                    _silent(small_server[1]))
+                                    _silent(small_server[1]), _stays_after_transfer(small_server[1]))
 
     logger = logging.getLogger("assistant.phone")
     records = _Records()
     level, logger.level = logger.level, logging.INFO
     logger.addHandler(records)
     try:
-        asker, transferred, listener, silent = asyncio.run(together())
+        asker, transferred, listener, silent, stayed = asyncio.run(together())
         deadline = time.monotonic() + 10
         while server.active_calls and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
         logger.removeHandler(records)
         logger.setLevel(level)
-    return {"asker": asker, "transferred": transferred, "listener": listener, "silent": silent, "server": server,
-            "events": bridge().events, "logs": [r.getMessage() for r in records.records]}
+    return {"asker": asker, "transferred": transferred, "listener": listener, "silent": silent, "stayed": stayed,
+            "server": server, "events": bridge().events, "logs": [r.getMessage() for r in records.records]}
 
 
 class _Records(logging.Handler):
@@ -261,8 +271,10 @@ def test_reply_audio_is_8khz_frames_of_20ms_paced_in_real_time(calls):
 
 def test_talking_over_the_greeting_or_an_answer_stops_it(calls):
     asker = calls["asker"]
-    assert asker["greeting_stop_s"] < BARGE_IN_LIMIT_S + 0.1
-    assert asker["answer_stop_s"] < BARGE_IN_LIMIT_S + 0.1
+    # Measured from the clip's first sound: both clips are confirmed as speech
+    # 0.16 s in, which leaves the rest for the line and the loaded CPU.
+    assert asker["greeting_stop_s"] < BARGE_IN_LIMIT_S
+    assert asker["answer_stop_s"] < BARGE_IN_LIMIT_S
     heard = [t.text for t in _events(calls, "asker", Transcript)]
     assert len(heard) >= 2, heard  # both utterances were answered
     assert asker["first_audio_s"] is not None and asker["second_answer_at"] is not None
@@ -288,6 +300,12 @@ def test_0_speaks_the_human_line_and_hangs_up(calls):
     assert calls["server"].human_line in notice.speech
     assert transferred["transfer_audio_s"] > 3.0
     assert transferred["hangup_frame"] and transferred["closed"]
+
+
+def test_0_can_be_set_to_stay_on_the_line(calls):
+    notices = [e.speech for e in _events(calls, "stayed", Answer)]
+    assert notices == [prompts.GREETING, prompts.transfer(calls["server"].human_line), prompts.GOODBYE]
+    assert calls["stayed"]["closed"]  # by the idle goodbye, not by the transfer
 
 
 def test_concurrent_calls_stay_apart(calls):
@@ -352,7 +370,7 @@ def test_a_bad_frame_is_dropped_and_the_call_goes_on(bridge_server, bad, caplog)
     assert dropped and call_id in dropped[0]
 
 
-@pytest.mark.parametrize("ending", ["hangup", "close", "mid-frame"])
+@pytest.mark.parametrize("ending", ["hangup", "close", "mid-frame", "error"])
 def test_every_way_a_call_ends_leaves_the_server_serving(bridge_server, ending, caplog):
     server, address = bridge_server
 
@@ -363,6 +381,10 @@ def test_every_way_a_call_ends_leaves_the_server_serving(bridge_server, ending, 
             await caller.hang_up()
         elif ending == "mid-frame":
             caller.writer.write(b"\x10\x01\x40" + b"\0" * 100)
+            await caller.close()
+        elif ending == "error":
+            caller.writer.write(encode(Kind.ERROR, b"\x01"))
+            await caller.wait_closed(timeout=5)
             await caller.close()
         else:
             await caller.close()
@@ -376,7 +398,8 @@ def test_every_way_a_call_ends_leaves_the_server_serving(bridge_server, ending, 
             assert time.monotonic() < deadline, "the call's end was not logged"
             time.sleep(0.05)
     assert next_call_greeted
-    reason = {"hangup": "caller hung up", "close": "caller closed", "mid-frame": "stream ended"}[ending]
+    reason = {"hangup": "caller hung up", "close": "caller closed", "mid-frame": "stream ended",
+              "error": "Asterisk reported error code 1"}[ending]
     assert reason in ended[0]
 
 
@@ -398,15 +421,17 @@ def test_callers_beyond_max_calls_hear_busy_and_others_are_unaffected(small_serv
     server, address = small_server
 
     async def scenario():
-        first = await Caller.connect(*address)
-        await first.wait_audio(time.monotonic(), timeout=5)
-        second = await Caller.connect(*address)
-        refused = await second.wait_closed(timeout=30)
-        heard = len(second.audio()) * 0.02
-        still_talking = not first.closed_by_peer
-        await first.hang_up()
-        await second.close()
-        return refused, second.hung_up_by_peer, heard, still_talking
+        admitted = [await Caller.connect(*address) for _ in range(server.settings.max_calls)]
+        for caller in admitted:
+            await caller.wait_audio(time.monotonic(), timeout=5)
+        refused = await Caller.connect(*address)
+        closed = await refused.wait_closed(timeout=30)
+        heard = len(refused.audio()) * 0.02
+        still_talking = not any(caller.closed_by_peer for caller in admitted)
+        for caller in admitted:
+            await caller.hang_up()
+        await refused.close()
+        return closed, refused.hung_up_by_peer, heard, still_talking
 
     refused, hangup, heard, still_talking = asyncio.run(scenario())
     assert refused and hangup and heard > 2.0

@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assistant.events import Answer
+from assistant.phone import prompts
 from assistant.phone.client import Caller
 from assistant.phone.protocol import HEADER, KNOWN_KINDS, MAX_PAYLOAD, Frame, ProtocolError, Truncated, read_frame
 
@@ -107,12 +109,16 @@ def bridge_server():
 
 
 async def _healthy_call(address) -> float | None:
-    """A well-behaved call; returns how long its greeting took to start."""
+    """A well-behaved call; returns how long its greeting (not a busy notice) took to start."""
+    from phone_support import bridge
+
     caller = await Caller.connect(*address)
     start = time.monotonic()
     first = await caller.wait_audio(start, timeout=10)
     await caller.hang_up()
-    return None if first is None else first - start
+    greeted = any(isinstance(e, Answer) and e.speech == prompts.GREETING
+                  for _, e in bridge().events[str(caller.call_id)])
+    return None if first is None or not greeted else first - start
 
 
 async def _hostile(address, data: bytes, send_uuid: bool, hang_up: bool) -> None:

@@ -43,8 +43,12 @@ class Answerer:
                 for national_id in service.delivers:
                     self._local_delivery[national_id].append(service)
 
-    def local_phones(self, service: Service) -> list[Phone]:
-        return [p for local in self._local_delivery.get(service.id, ()) for p in local.phones]
+    def phones_for(self, service: Service) -> list[Phone]:
+        """Numbers to give for `service`, best first: the local office that
+        delivers it, its own, then those of the national program it delivers."""
+        delivering = [p for local in self._local_delivery.get(service.id, ()) for p in local.phones]
+        delivered = [p for i in service.delivers if i in self._by_id for p in self._by_id[i].phones]
+        return list({p.number: p for p in [*delivering, *service.phones, *delivered]}.values())
 
     def linked(self, service: Service) -> list[Service]:
         """Records whose facts an answer about `service` may also quote."""
@@ -63,9 +67,9 @@ class Answerer:
         return self._about(hits[0][0], intent, question)
 
     def _about(self, service: Service, intent: Intent, question: str) -> Reply:
-        local = self.local_phones(service)
-        speech = extractive.speech_answer(service, intent, local)
+        phones = self.phones_for(service)
+        speech = extractive.speech_answer(service, intent, phones)
         if self._rewriter is not None:
             record = "\n".join(s.full_text() for s in [service, *self.linked(service)])
             speech = self._rewriter.rewrite(question, speech, record) or speech
-        return Reply(extractive.screen_answer(service, local), speech, "answer", service, intent)
+        return Reply(extractive.screen_answer(service, phones), speech, "answer", service, intent)

@@ -64,12 +64,9 @@ def _topic(service: Service) -> str:
     return f"{region.label} {service.name}" if region.scope != "전국" and region.label not in service.name else service.name
 
 
-def speech_answer(service: Service, intent: Intent, local_phones: list[Phone] = ()) -> str:
-    """At most three short sentences: the asked part of the record, then whom to call.
-
-    `local_phones` are the numbers of the local office that delivers this
-    national program; a resident is better served calling them.
-    """
+def speech_answer(service: Service, intent: Intent, phones: list[Phone]) -> str:
+    """At most three short sentences: the asked part of the record, then whom
+    to call (the first of `phones`, which come best first)."""
     heading, fields = {
         Intent.APPLY: ("신청 방법", (service.how_to_apply,)),
         Intent.BENEFIT: ("받으실 수 있는 것", (service.benefit, service.summary)),
@@ -87,22 +84,20 @@ def speech_answer(service: Service, intent: Intent, local_phones: list[Phone] = 
         body = found[:1] + [i for i in found[1:2] if len(i) <= _SECOND_ITEM_MAX and ":" not in i]
     sentences = [_sentence(f"{topic}: {body[0]}") if body else _sentence(topic)]
     sentences += [_sentence(b) for b in body[1:2]]
-    phones = list(local_phones) or service.phones
     org = service.contacts[0].organization if service.contacts else None
     sentences.append(_phone_sentence(phones, org))
     return " ".join(sentences)
 
 
-def screen_answer(service: Service, local_phones: list[Phone] = ()) -> str:
+def screen_answer(service: Service, phones: list[Phone]) -> str:
     """The fuller record, in the order a resident reads it, with its source."""
     lines = [f"■ {service.name}" + (f" ({service.region.label})" if service.region.scope != "전국" else "")]
     for label, text in (("무엇인가요", service.summary), ("누가 받나요", service.eligibility),
                         ("무엇을 받나요", service.benefit), ("어떻게 신청하나요", service.how_to_apply)):
         if text:
             lines.append(f"\n[{label}]\n{text}")
-    contacts = [f"{p.organization or ''} ☎{p.number}".strip() for p in [*local_phones, *service.phones]]
-    if contacts:
-        lines.append("\n[문의]\n" + "\n".join(dict.fromkeys(contacts)))
+    if phones:
+        lines.append("\n[문의]\n" + "\n".join(f"{p.organization or ''} ☎{p.number}".strip() for p in phones))
     src = service.sources[0]
     where = f"{src.file}" + (f" {src.page}쪽" if src.page else "") + (f" {src.url}" if src.url else "")
     lines.append(f"\n출처: {where} (기준 {service.as_of})")

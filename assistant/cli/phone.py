@@ -25,9 +25,12 @@ log = logging.getLogger(__name__)
 @click.pass_obj
 def phone(settings: Settings, address: str | None, max_calls: int | None) -> None:
     """Answer phone calls that Asterisk hands over with AudioSocket()."""
+    from ..corpus.store import CorpusError
     from ..engine import Engine
     from ..phone.protocol import parse_address
     from ..phone.server import PhoneServer
+    from ..stt.model_files import ModelFilesError
+    from ..tts.voices import VoiceError
 
     phone_settings = settings.phone.model_copy(
         update={k: v for k, v in {"listen": address, "max_calls": max_calls}.items() if v is not None})
@@ -35,9 +38,12 @@ def phone(settings: Settings, address: str | None, max_calls: int | None) -> Non
         parse_address(phone_settings.listen)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--listen") from None
-    engine = Engine.load(settings)
-    log.info("loading speech models")
-    engine.warm_up(background=False)
+    try:
+        engine = Engine.load(settings)
+        log.info("loading speech models")
+        engine.warm_up(background=False)
+    except (CorpusError, ModelFilesError, VoiceError) as err:  # a call must never be the first to find out
+        raise click.ClickException(str(err)) from None
     server = PhoneServer(engine, phone_settings)
     asyncio.run(_serve(server))
 
@@ -47,11 +53,11 @@ async def _serve(server: PhoneServer) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    await server.prepare()
     try:
         host, port = await server.start()
     except OSError as err:
         raise click.ClickException(f"cannot listen on {server.settings.listen}: {err.strerror}") from None
-    await server.prepare()
     log.info("phone bridge listening on %s:%d (up to %d calls)", host, port, server.settings.max_calls)
     await stop.wait()
     log.info("stopping: %d calls active", server.active_calls)

@@ -106,9 +106,6 @@ class Frame:
     def error_code(self) -> int | None:
         return self.payload[0] if self.payload else None
 
-    def encode(self) -> bytes:
-        return encode(self.kind, self.payload)
-
 
 def encode(kind: int, payload: bytes = b"") -> bytes:
     if len(payload) > MAX_PAYLOAD:

@@ -105,14 +105,11 @@ class PhoneServer:
         return self._server.sockets[0].getsockname()[:2]
 
     async def prepare(self) -> None:
-        """Render the fixed notices now, so that no call waits for them."""
+        """Render the fixed notices (before `start`), so that no call waits for them."""
         scale = self.engine.settings.tts.length_scale
         for text in (prompts.GREETING, prompts.GOODBYE, prompts.BUSY, prompts.SORRY,
                      prompts.transfer(self.human_line)):
             await self.prompt_frames(text, scale)
-
-    async def serve_forever(self) -> None:
-        await self._server.serve_forever()
 
     async def close(self) -> None:
         """Stop accepting, hang up every call, and wait (briefly) for their handlers."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import onnxruntime
@@ -44,8 +44,8 @@ class Synthesizer:
     sample_rate: int
     warning: str | None
     length_scale: float
-    _piper: PiperVoice | None
-    _espeak: EspeakKorean | None
+    _piper: PiperVoice | None = field(repr=False)
+    _espeak: EspeakKorean | None = field(repr=False)
 
     @classmethod
     def load(cls, settings: TtsSettings) -> "Synthesizer":

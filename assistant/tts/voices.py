@@ -121,7 +121,11 @@ def install_embedded_voices(voices_dir: Path) -> list[str]:
         if (voices_dir / entry.model_file).exists() and _sha256(voices_dir / entry.model_file) == entry.sha256:
             installed.append(entry.name)
             continue
-        data = resources.files(entry.package) / "data"
+        try:
+            data = resources.files(entry.package) / "data"
+        except ModuleNotFoundError as err:
+            raise VoiceError(f"voice {entry.name}: package {entry.package} is not installed ({entry.source}); "
+                             f"{INSTALL_HINT}") from err
         for name in entry.files:
             # Copy under a temporary name so an interrupted install never leaves
             # a file that looks complete.

@@ -287,7 +287,8 @@ function phoneItems(list, phones) {
 }
 
 function showCard(card) {
-  $("card-name").textContent = card.region ? `${card.name} (${card.region})` : card.name;
+  $("card-region").textContent = card.region;
+  $("card-name").textContent = card.name;
   $("card-apply").textContent = card.how_to_apply;
   phoneItems($("card-phones"), card.phones);
   $("card").hidden = false;
@@ -309,7 +310,7 @@ function showNotice(text) {
 }
 
 function wipeScreen() {
-  for (const id of ["caption", "answer", "notice", "card-name", "card-apply"]) $(id).textContent = "";
+  for (const id of ["caption", "answer", "notice", "card-region", "card-name", "card-apply"]) $(id).textContent = "";
   $("card-phones").replaceChildren();
   $("agent-phones").replaceChildren();
   $("ask-text").value = "";
