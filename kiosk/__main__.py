@@ -30,4 +30,5 @@ def main(host: str | None, port: int | None, no_audio_device: bool, config_path:
     serve(settings.model_copy(update={"kiosk": kiosk}))
 
 
-main(prog_name="python -m kiosk")
+if __name__ == "__main__":
+    main(prog_name="python -m kiosk")

@@ -9,8 +9,14 @@ from assistant.answer.extractive import items
 from assistant.corpus.schema import Service
 
 # At kiosk type sizes a line of the card holds about 12 characters; it keeps to a few lines.
-HOW_TO_APPLY_CHARS = 40
+HOW_TO_APPLY_CHARS = 30
 MAX_PHONES = 2
+
+
+def phone_entries(answerer: Answerer, service: Service) -> list[dict]:
+    """The numbers to show for a service, best first."""
+    return [{"organization": p.organization or "", "number": p.number}
+            for p in answerer.phones_for(service)[:MAX_PHONES]]
 
 
 def service_card(answerer: Answerer, service: Service) -> dict:
@@ -21,6 +27,5 @@ def service_card(answerer: Answerer, service: Service) -> dict:
         "name": service.name,
         "region": service.region.label if service.region.scope != "전국" else "",
         "how_to_apply": how,
-        "phones": [{"organization": p.organization or "", "number": p.number}
-                   for p in answerer.phones_for(service)[:MAX_PHONES]],
+        "phones": phone_entries(answerer, service),
     }

@@ -26,7 +26,8 @@ from assistant.engine import Engine
 from assistant.events import Answer, Event, ReplyAudio, SpeechEnded, SpeechStarted, Timings
 from assistant.session import Session
 
-from .card import service_card
+from .card import phone_entries, service_card
+from .cues import Cues
 from .protocol import Command
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,13 @@ _FINISH, _DROP = object(), object()  # markers in the frame queue, kept in order
 
 
 class Conversation:
-    def __init__(self, engine: Engine, settings: Settings, send: Callable[[dict], Awaitable[None]], speaker):
+    def __init__(self, engine: Engine, settings: Settings, send: Callable[[dict], Awaitable[None]], speaker,
+                 cues: Cues):
         self.engine = engine
         self.settings = settings
         self.session = Session(engine)
         self.speaker = speaker
+        self.cues = cues
         self.state = READY
         self.hands_free = settings.kiosk.hands_free
         self.turn = 0
@@ -152,18 +155,21 @@ class Conversation:
         elif isinstance(event, SpeechEnded):
             self._speech_open = False
             await self._send(event.to_json())
-            self._start_turn(lambda: self.session.respond(event))
+            self._start_turn(lambda: self.session.respond(event), spoken=True)
 
     # --- turns ---------------------------------------------------------------
-    def _start_turn(self, make_events: Callable[[], Iterator[Event]]) -> None:
+    def _start_turn(self, make_events: Callable[[], Iterator[Event]], spoken: bool = False) -> None:
         self._dirty = True
         self.turn += 1
-        self._turn_task = asyncio.create_task(self._run_turn(make_events(), self.turn))
+        self._turn_task = asyncio.create_task(self._run_turn(make_events(), self.turn, spoken))
 
-    async def _run_turn(self, events: Iterator[Event], turn: int) -> None:
+    async def _run_turn(self, events: Iterator[Event], turn: int, spoken: bool) -> None:
         audio_s, answered = 0.0, False
         try:
             await self._set_state(THINKING)
+            if spoken and self.cues.thinking is not None:  # "생각 중", heard; the answer plays after it
+                await self.speaker.play(self.cues.thinking, turn)
+                audio_s += len(self.cues.thinking.samples) / self.cues.thinking.sample_rate
             while (event := await self._run(next, events, None)) is not None:
                 if isinstance(event, ReplyAudio) and self.state != SPEAKING:
                     await self._set_state(SPEAKING)
@@ -217,13 +223,12 @@ class Conversation:
 
     async def _agent(self) -> None:
         office = self.settings.office_phone
-        phones = self.engine.answerer.phones_for(self._service) if self._service else []
+        phones = phone_entries(self.engine.answerer, self._service) if self._service else []
         await self._send({"type": "agent", "service": self._service.name if self._service else None,
-                          "phones": [{"organization": p.organization or "", "number": p.number} for p in phones[:2]],
-                          "office_phone": office})
+                          "phones": phones, "office_phone": office})
         speech = f"주민센터 전화번호는 {office}번입니다."
         if phones:
-            speech = f"{self._service.name} 문의는 {phones[0].number}번, " + speech
+            speech = f"{self._service.name} 문의는 {phones[0]['number']}번, " + speech
         self._start_turn(lambda: self.session.say(speech + " 화면의 번호로 전화하시면 상담원과 이야기하실 수 있어요."))
 
     # --- privacy -------------------------------------------------------------

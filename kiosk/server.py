@@ -23,6 +23,7 @@ from assistant.engine import Engine
 from .access import LocalOnly
 from .audio_device import AudioDevice, DeviceUnavailable
 from .conversation import Conversation
+from .cues import Cues
 from .protocol import ProtocolError, decode_audio, parse_command
 from .speakers import BrowserSpeaker, DeviceSpeaker
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings, engine: Engine, device: AudioDevice | None = 
     app = FastAPI(title="welfare kiosk", docs_url=None, redoc_url=None, openapi_url=None,
                   middleware=[Middleware(LocalOnly, allowed=settings.kiosk.allowed_networks)])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    cues = Cues(engine)
 
     @app.get("/")
     async def page() -> FileResponse:
@@ -51,13 +53,14 @@ def create_app(settings: Settings, engine: Engine, device: AudioDevice | None = 
     @app.websocket("/ws")
     async def conversation_socket(websocket: WebSocket) -> None:
         await websocket.accept()
-        await _converse(websocket, settings, engine, device, device_problem)
+        cues.prepare_in_background()
+        await _converse(websocket, settings, engine, cues, device, device_problem)
 
     return app
 
 
-async def _converse(websocket: WebSocket, settings: Settings, engine: Engine, device: AudioDevice | None,
-                    device_problem: str | None) -> None:
+async def _converse(websocket: WebSocket, settings: Settings, engine: Engine, cues: Cues,
+                    device: AudioDevice | None, device_problem: str | None) -> None:
     lock = asyncio.Lock()
 
     async def send(message: dict | bytes) -> None:
@@ -73,7 +76,7 @@ async def _converse(websocket: WebSocket, settings: Settings, engine: Engine, de
 
     loop = asyncio.get_running_loop()
     speaker = DeviceSpeaker(device) if device else BrowserSpeaker(send)
-    conversation = Conversation(engine, settings, send, speaker)
+    conversation = Conversation(engine, settings, send, speaker, cues)
 
     def from_device(samples, rate) -> None:  # PortAudio's thread
         loop.call_soon_threadsafe(conversation.hear, samples, rate)

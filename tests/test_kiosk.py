@@ -14,9 +14,11 @@ import socket
 import subprocess
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +36,10 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 PAGE_QUESTION = "emotiontts/pma/pma00005.flac"  # 특별기내식 신청은 어떻게 해야 하나요? (3.2 s)
 LONG_QUESTION = "emotiontts/pmb/pmb00006.flac"  # 반포에 있는 고속버스터미널에서는 … (5.5 s)
 TYPED_QUESTION = "기초연금 어떻게 신청해요?"
+SHORT_QUESTION = "기초연금 전화번호"  # a short spoken answer, for tests that wait for its end
 MIN_GLYPH_PX = 45  # 12 mm at 96 CSS px per inch
 MIN_CONTRAST = 4.5
 TURN_TIMEOUT_S = 120  # first turn loads the speech models on a shared 2-core machine
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -56,21 +56,20 @@ def other_address() -> str | None:
     return None
 
 
-def clip(name: str) -> np.ndarray:
-    path = SPEECH / name
-    if not path.exists():
+@cache
+def manifest() -> dict[str, dict]:
+    if not (SPEECH / "manifest.jsonl").exists():
         pytest.skip(f"shared speech set not found at {SPEECH}")
-    manifest = {json.loads(line)["path"]: json.loads(line) for line in (SPEECH / "manifest.jsonl").open()}
-    assert "question" in manifest[name]["tags"]
-    return load_audio(path)
+    return {entry["path"]: entry for entry in map(json.loads, (SPEECH / "manifest.jsonl").open())}
+
+
+def clip(name: str) -> np.ndarray:
+    assert "question" in manifest()[name]["tags"]
+    return load_audio(SPEECH / name)
 
 
 def reference(name: str) -> str:
-    for line in (SPEECH / "manifest.jsonl").open():
-        entry = json.loads(line)
-        if entry["path"] == name:
-            return entry["text"]
-    raise KeyError(name)
+    return manifest()[name]["text"]
 
 
 # --- a real kiosk process -------------------------------------------------------------
@@ -196,6 +195,8 @@ def fake_microphone(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(fake_microphone):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -249,7 +250,7 @@ def spoken(browser, kiosk):
     page.wait_for_selector("#answer:not(:empty)")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "kiosk-answer.png")
-    wait_message(page, seen, of_type("Timings", turn=answer["turn"]))
+    page.wait_for_selector('#state[data-state="ready"]', timeout=TURN_TIMEOUT_S * 1000)
     yield page, seen, answer
     page.close()
 
@@ -270,6 +271,14 @@ def test_page_loads_and_says_there_is_no_audio_device(browser, kiosk):
     page.screenshot(path=ARTIFACTS / "kiosk-welcome.png")
     page.close()
     assert "no usable microphone and speaker" in kiosk.log.read_text()
+
+
+def test_answer_is_spoken_then_the_kiosk_is_ready_again(spoken):
+    page, seen, answer = spoken
+    states = [m["state"] for m in seen["received"] if of_type("state")(m)]
+    assert [state for state, _ in groupby(states)][:5] == ["ready", "listening", "thinking", "speaking", "ready"]
+    # The page played the reply to its end and said so (not the server's fallback timer).
+    assert {"type": "played", "turn": answer["turn"]} in seen["sent"]
 
 
 def test_recorded_question_goes_through_the_page_microphone(spoken):
@@ -299,17 +308,6 @@ def test_recorded_question_goes_through_the_page_microphone(spoken):
     chosen = wait_message(page, seen, of_type("Answer"), start)
     assert chosen["card"]["name"] == names[0] and page.inner_text("#caption") == names[0]
     assert any(isinstance(m, bytes) for m in seen["received"]), "reply audio was not sent to the page"
-
-
-def test_answer_is_spoken_then_the_kiosk_is_ready_again(spoken):
-    page, seen, answer = spoken
-    states = [m["state"] for m in seen["received"] if of_type("state")(m)]
-    assert ["listening", "thinking", "speaking"] == [s for s in dict.fromkeys(states) if s != "ready"]
-    page.wait_for_selector('#state[data-state="ready"]', timeout=TURN_TIMEOUT_S * 1000)
-    assert page.inner_text("#state-text") == "말하기를 누르세요"
-    # The page played the latest reply to its end and said so (not the server's fallback timer).
-    latest = [m for m in seen["received"] if of_type("Answer")(m)][-1]
-    assert {"type": "played", "turn": latest["turn"]} in seen["sent"]
 
 
 def test_replay_and_slower_buttons(spoken):
@@ -436,6 +434,7 @@ def test_pressing_talk_during_a_reply_stops_it_and_listens(spoken):
     assert page.evaluate("playing.size") == 0  # the page's voice stopped at once
 
     # A shaky double press: the first finishes the (silent) question, the second is ignored.
+    page.wait_for_timeout(800)
     page.dblclick("#talk")
     notice = wait_message(page, seen, of_type("Notice"), start, timeout=10)
     assert "들리지 않았어요" in notice["message"] and page.is_visible("#notice")
@@ -463,6 +462,9 @@ def test_hands_free_takes_a_question_without_any_button(kiosk):
     kinds = [m["type"] if m["type"] != "state" else m["state"] for m in turn if isinstance(m, dict)]
     assert kinds.index("SpeechStarted") < kinds.index("SpeechEnded") < kinds.index("Transcript")
     assert kinds.index("listening") < kinds.index("thinking")
+    # "생각 중" is heard too: a short spoken cue plays while the question is being recognized.
+    first_audio = next(i for i, m in enumerate(turn) if isinstance(m, bytes))
+    assert first_audio < next(i for i, m in enumerate(turn) if of_type("Transcript")(m))
 
 
 def test_a_second_press_finishes_the_question_at_once(kiosk):
@@ -582,25 +584,29 @@ def test_client_address_check_in_the_app(open_kiosk, client, allowed, status):
 # --- privacy: idle wipe, but never mid-question ---------------------------------------------------
 def test_idle_time_wipes_the_screen_and_the_memory(browser, open_kiosk):
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    seen = watch(page)
     page.goto(f"http://127.0.0.1:{open_kiosk.port}")
     page.wait_for_selector('#state[data-state="ready"]')
+    page.click("#bigger")
     page.click("#ask-open")
-    page.fill("#ask-text", TYPED_QUESTION)
+    page.fill("#ask-text", SHORT_QUESTION)
     page.click("#ask-form button[type=submit]")
     page.wait_for_selector("#answer:not(:empty)", timeout=TURN_TIMEOUT_S * 1000)
-    page.wait_for_selector("#welcome:not([hidden])", timeout=TURN_TIMEOUT_S * 1000)
+    # Not while the answer is being spoken: the wipe waits for the voice to end, then 2 s more.
+    reset = wait_message(page, seen, of_type("reset"))
+    assert reset["reason"] == "idle"
+    assert {"type": "played", "turn": 1} in seen["sent"]
+    page.wait_for_selector("#welcome:not([hidden])")
     assert page.inner_text("#caption") == "" and page.inner_text("#answer") == ""
     assert not page.is_visible("#card")
-    page.close()
+    assert page.get_attribute("#bigger", "aria-pressed") == "false"  # the next person starts afresh
 
-    with connect(open_kiosk.port) as ws:
-        turn = ask_and_finish(ws)
-        command(ws, "played", turn=turn[-1]["turn"])
-        reset = receive_until(ws, of_type("reset"), timeout=15)[-1]
-        assert reset["reason"] == "idle"
-        command(ws, "replay")  # nothing left to replay: the answer is gone from memory too
-        after = receive_until(ws, of_type("state", state="ready"), timeout=15)
-        assert not any(of_type("Answer")(m) for m in after)
+    start = len(seen["received"])
+    page.click("#replay")  # nothing left to replay: the answer is gone from the server's memory too
+    wait_message(page, seen, of_type("state", state="thinking"), start, timeout=10)
+    wait_message(page, seen, of_type("state", state="ready"), start, timeout=10)
+    assert not any(of_type("Answer")(m) for m in seen["received"][start:])
+    page.close()
 
 
 def test_no_timeout_cuts_off_a_resident_mid_question(open_kiosk):
@@ -628,6 +634,97 @@ def _poll(ws):
         return ws.recv(timeout=0)
     except TimeoutError:
         return None
+
+
+# --- the kiosk's own microphone and speaker -----------------------------------------------------
+class StandInPortAudio:
+    """This machine has no sound card: streams whose callbacks the test drives, as PortAudio would."""
+
+    class Stream:
+        def __init__(self, callback, samplerate, **_):
+            self.callback, self.samplerate = callback, samplerate
+
+        def start(self):
+            pass
+
+        stop = close = start
+
+    def InputStream(self, **kwargs):  # noqa: N802 - sounddevice's name
+        self.input = self.Stream(**kwargs)
+        return self.input
+
+    def OutputStream(self, **kwargs):  # noqa: N802
+        self.output = self.Stream(**kwargs)
+        return self.output
+
+    def speak_into(self, audio: np.ndarray) -> None:
+        block = int(self.input.samplerate * 0.02)
+        pcm = to_int16(audio)
+        for offset in range(0, len(pcm), block):
+            chunk = pcm[offset:offset + block]
+            self.input.callback(chunk[:, None], len(chunk), None, None)
+
+    def drain(self, seconds: float) -> np.ndarray:
+        blocks = []
+        for _ in range(int(seconds * self.output.samplerate / 480)):
+            out = np.ones((480, 1), np.float32)  # the callback must overwrite every sample
+            self.output.callback(out, 480, None, None)
+            blocks.append(out[:, 0])
+        return np.concatenate(blocks)
+
+
+def test_device_playback_is_resampled_in_order_and_can_be_cut_off():
+    from kiosk.audio_device import AudioDevice
+
+    portaudio = StandInPortAudio()
+    device = AudioDevice(portaudio, None, None, 16000, 48000)
+    tone = to_int16(0.5 * np.sin(2 * np.pi * 440 * np.arange(11025) / 22050))  # 0.5 s at 22.05 kHz
+    device.play(tone, 22050)
+    device.play(np.zeros(11025, np.int16), 22050)
+    assert device.playing
+    out = portaudio.drain(1.2)
+    assert not device.playing
+    assert abs(np.flatnonzero(np.abs(out) > 0.05)[-1] / 48000 - 0.5) < 0.01  # the tone, then the silence
+    assert not out[int(1.0 * 48000) + 480:].any()  # nothing queued: silence, not stale samples
+    device.play(tone, 22050)
+    portaudio.drain(0.1)
+    device.stop()  # 말하기 during a reply
+    assert not device.playing and not portaudio.drain(0.1).any()
+
+
+def test_device_mode_hears_and_answers_through_the_device(open_kiosk):
+    import uvicorn
+
+    from kiosk.audio_device import AudioDevice
+    from kiosk.server import create_app
+
+    portaudio = StandInPortAudio()
+    device = AudioDevice(portaudio, None, None, 16000, 48000)
+    settings = Settings(kiosk=KioskSettings(audio_source="device"))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, open_kiosk.engine, device), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_serving(f"http://127.0.0.1:{port}")
+        with connect(port) as ws:
+            hello = receive_until(ws, of_type("hello"), timeout=10)[-1]
+            assert hello["audio_source"] == "device" and hello["device_problem"] is None
+            receive_until(ws, of_type("state", state="ready"), timeout=10)
+            command(ws, "talk")
+            receive_until(ws, of_type("state", state="listening"), timeout=10)
+            portaudio.speak_into(np.concatenate([clip(PAGE_QUESTION), np.zeros(24000, np.float32)]))
+            turn = receive_until(ws, of_type("Timings"))
+            assert any(of_type("Transcript")(m) for m in turn)
+            assert not any(isinstance(m, bytes) for m in turn)  # the reply is not sent to the page
+            spoken_s = sum(m["duration_s"] for m in turn if of_type("ReplyAudio")(m))
+            heard = portaudio.drain(spoken_s + 0.5)
+            assert np.count_nonzero(np.abs(heard) > 0.01) > 0.3 * spoken_s * 48000  # it came out of the speaker
+            receive_until(ws, of_type("state", state="ready"), timeout=10)
+    finally:
+        server.should_exit = True
+        thread.join(15)
 
 
 def test_no_external_resources_in_the_page():

@@ -140,6 +140,16 @@ def test_missing_or_incomplete_model_dir_says_what_and_how(tmp_path):
         Transcriber.load(SttSettings(model_dir=tmp_path))
 
 
+def test_damaged_model_is_a_clear_error_at_load(tmp_path, transcriber):
+    installed = transcriber.settings.model_dir
+    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+        (tmp_path / name).write_bytes((installed / name).read_bytes())
+    with (installed / "model.bin").open("rb") as f:
+        (tmp_path / "model.bin").write_bytes(f.read(1 << 20))  # a truncated copy
+    with pytest.raises(ModelFilesError, match="cannot load speech model.*damaged.*make install"):
+        Transcriber.load(SttSettings(model_dir=tmp_path))
+
+
 def test_install_whisper_base_is_verified_and_idempotent(tmp_path):
     dest = install_whisper_base(tmp_path / "whisper-base")
     check_model_dir(dest)

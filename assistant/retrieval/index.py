@@ -1,14 +1,21 @@
-"""BM25 index over the corpus, persisted next to a fingerprint of what built it.
+"""BM25F index over the corpus, persisted next to a fingerprint of what built it.
 
-Each service is one document whose fields count with different weights: a
-word in the program's name says more about what the program is than the same
-word in a long note. Weighting repeats a field's tokens (BM25F with one length
-normalization for the whole document).
+Each service is one document made of fields that count differently: a word
+in the program's name says more about what the program is than the same word
+in a long note. BM25F normalizes each field by its own length before
+weighting and summing them, so a name match is not diluted by a long
+eligibility text. With one field it is exactly BM25 (rank-bm25's BM25Okapi,
+which also supplies the idf).
 
-rank-bm25 computes the statistics (term frequencies, idf, lengths); its own
-scoring loops in Python over every document for every query term, so the
-per-term BM25 weights are precomputed once into a sparse document×term matrix
-with the same formula, and a query is a sum of a few of its columns.
+Two views of the same fields are scored: the analyzer's tokens, and the
+character bigrams of those tokens. The second matches words that share a
+stem but not a morpheme ("표지판" and "표지", "장애" and "장애인") and
+compounds Kiwi splits differently in a record and in a question. A third
+feature rewards a question that contains much of a service's name (the share
+of the name's idf-weighted character bigrams it covers).
+
+Scoring loops over no document: the per-term weights are precomputed once
+into sparse document×term matrices, and a query sums a few of their columns.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ import logging
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,76 +41,152 @@ from ..text.analyzer import Analyzer
 log = logging.getLogger(__name__)
 
 # Bump when the document layout or the stored format changes.
-INDEX_VERSION = "1"
+INDEX_VERSION = "4"
+
+FIELDS = ("name", "summary", "eligibility", "benefit", "how_to_apply", "other", "targets")
+
+
+def field_texts(service: Service) -> tuple[str, ...]:
+    """The text of each of `FIELDS`."""
+    other = [service.notes, *(f"{f.question}\n{f.answer}" for f in service.faq),
+             *(c.organization for c in service.contacts), service.category or ""]
+    return ("\n".join((service.name, *service.aliases)), service.summary, service.eligibility,
+            service.benefit, service.how_to_apply, "\n".join(other), " ".join(service.targets))
+
+
+def char_bigrams(tokens: list[str]) -> list[str]:
+    """The character bigrams of each token; numbers with units stay whole
+    tokens only, since "65세" and "56세" share nothing meaningful."""
+    return [t[i:i + 2] for t in tokens if not t[0].isdigit() for i in range(len(t) - 1)]
+
+
+def bigram_query(query: dict[str, float]) -> dict[str, float]:
+    """The query's terms as character bigrams, each with its term's weight."""
+    bigrams: dict[str, float] = {}
+    for term, weight in query.items():
+        for bigram in char_bigrams([term]):
+            bigrams[bigram] = bigrams.get(bigram, 0.0) + weight
+    return bigrams
 
 
 @dataclass(frozen=True)
 class IndexParams:
-    """How documents are made and weighted; part of the index fingerprint."""
+    """How fields are weighted and normalized and the views combined; part of
+    the index fingerprint. Chosen on half of the development questions (see
+    docs/retrieval.md)."""
 
-    k1: float = 1.2
-    b: float = 0.75
-    name: int = 3
-    aliases: int = 3
-    summary: int = 2
-    eligibility: int = 2
-    benefit: int = 1
-    how_to_apply: int = 1
-    notes: int = 1
-    faq: int = 1
-    targets: int = 1
+    k1: float = 2.0
+    weights: dict[str, float] = field(default_factory=lambda: {
+        "name": 8.0, "summary": 2.0, "eligibility": 2.0, "benefit": 1.0,
+        "how_to_apply": 1.0, "other": 1.0, "targets": 1.0})
+    # Length normalization per field: 0 none, 1 full.
+    b: dict[str, float] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0.75))
+    # Weight of the character-bigram view against the token view, each
+    # scaled to its best document first.
+    bigram_weight: float = 1.5
+    # Weight of the share of a service's name (idf-weighted character
+    # bigrams) that the question contains.
+    name_coverage_weight: float = 0.6
 
-    def fields(self, service: Service) -> list[tuple[str, int]]:
-        """(text, weight) for each field of the document."""
-        return [
-            (service.name, self.name),
-            ("\n".join(service.aliases), self.aliases),
-            (service.summary, self.summary),
-            (service.eligibility, self.eligibility),
-            (service.benefit, self.benefit),
-            (service.how_to_apply, self.how_to_apply),
-            (service.notes, self.notes),
-            ("\n".join(f"{f.question}\n{f.answer}" for f in service.faq), self.faq),
-            (" ".join(service.targets), self.targets),
-        ]
+
+class TermMatrix:
+    """Documents × terms weights of one view (BM25F, or name coverage); a
+    query's score sums the columns of its terms."""
+
+    def __init__(self, vocabulary: dict[str, int], matrix: sp.csc_matrix, idf: dict[str, float] | None = None):
+        self.vocabulary = vocabulary
+        self.matrix = matrix
+        self.idf = idf or {}  # known when built, not stored
+
+    @classmethod
+    def build(cls, fields: list[list[list[str]]], params: IndexParams) -> TermMatrix:
+        """`fields`: for each document, the terms of each of `FIELDS`."""
+        weighted = [f for f, name in enumerate(FIELDS) if params.weights[name]]
+        idf = BM25Okapi([[t for f in weighted for t in doc[f]] for doc in fields]).idf
+        terms = sorted(idf)
+        vocabulary = {term: i for i, term in enumerate(terms)}
+        shape = (len(fields), len(vocabulary))
+        # Sum over fields of weight × tf / (the field's length normalization) ...
+        tf = sp.csr_matrix(shape, dtype=np.float64)
+        for f in weighted:
+            name = FIELDS[f]
+            lengths = np.array([len(doc[f]) for doc in fields], dtype=np.float64)
+            b = params.b[name]
+            norm = np.maximum(1 - b + b * lengths / max(lengths.mean(), 1e-9), 1e-9)
+            tf = tf + sp.diags(params.weights[name] / norm) @ _term_counts([doc[f] for doc in fields],
+                                                                           vocabulary, shape)
+        # ... then one saturation, and the idf.
+        tf.data = tf.data * (params.k1 + 1) / (params.k1 + tf.data)
+        idf_row = np.array([idf[t] for t in terms], dtype=np.float64)
+        return cls(vocabulary, (tf @ sp.diags(idf_row)).astype(np.float32).tocsc(), idf)
+
+    def coverage(self, documents: list[list[str]]) -> TermMatrix:
+        """For each document (its name, in practice), the share of its idf
+        mass each of its terms carries: summed over a query's distinct terms,
+        how much of the name the query covers, 0..1."""
+        rows, cols, shares = [], [], []
+        for row, terms in enumerate(documents):
+            known = {t: max(self.idf[t], 1e-3) for t in set(terms) if t in self.vocabulary}
+            total = sum(known.values())
+            for term, weight in known.items():
+                rows.append(row)
+                cols.append(self.vocabulary[term])
+                shares.append(weight / total)
+        shape = (len(documents), len(self.vocabulary))
+        return TermMatrix(self.vocabulary, sp.csc_matrix((shares, (rows, cols)), shape=shape, dtype=np.float32))
+
+    def scores(self, query: dict[str, float]) -> np.ndarray:
+        """Score of every document for weighted query terms (a term asked
+        twice has weight 2)."""
+        known = [(self.vocabulary[t], w) for t, w in query.items() if t in self.vocabulary]
+        if not known:
+            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+        columns, weights = zip(*known)
+        return np.asarray(self.matrix[:, list(columns)] @ np.array(weights, dtype=np.float32)).ravel()
 
 
 class BM25Index:
-    """Documents × terms BM25 weights; `scores(tokens)` equals rank-bm25's
-    `BM25Okapi.get_scores(tokens)` on the same documents."""
-
-    MATRIX_FILE = "bm25.npz"
     META_FILE = "index.json"
+    VIEWS = ("tokens", "bigrams", "name_coverage")
 
-    def __init__(self, ids: list[str], vocabulary: dict[str, int], matrix: sp.csc_matrix, fingerprint: str):
+    def __init__(self, ids: list[str], views: dict[str, TermMatrix], params: IndexParams, fingerprint: str):
         self.ids = ids
-        self.vocabulary = vocabulary
-        self.matrix = matrix
+        self.views = views
+        self.params = params
         self.fingerprint = fingerprint
-
-    # -- building -------------------------------------------------------------
 
     @staticmethod
     def fingerprint_of(corpus: Corpus, analyzer: Analyzer, params: IndexParams) -> str:
-        key = json.dumps([INDEX_VERSION, corpus.fingerprint, analyzer.fingerprint, params.__dict__])
+        key = json.dumps([INDEX_VERSION, corpus.fingerprint, analyzer.fingerprint, asdict(params)],
+                         sort_keys=True)
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     @classmethod
     def build(cls, corpus: Corpus, analyzer: Analyzer, params: IndexParams = IndexParams()) -> BM25Index:
-        documents = document_tokens(corpus.services, analyzer, params)
-        bm25 = BM25Okapi(documents, k1=params.k1, b=params.b)
-        vocabulary = {term: i for i, term in enumerate(sorted(bm25.idf))}
-        rows, cols, weights = [], [], []
-        for doc, (freqs, length) in enumerate(zip(bm25.doc_freqs, bm25.doc_len)):
-            norm = params.k1 * (1 - params.b + params.b * length / bm25.avgdl)
-            for term, tf in freqs.items():
-                rows.append(doc)
-                cols.append(vocabulary[term])
-                weights.append(bm25.idf[term] * tf * (params.k1 + 1) / (tf + norm))
-        matrix = sp.csc_matrix((np.array(weights, dtype=np.float32), (rows, cols)),
-                               shape=(len(documents), len(vocabulary)))
-        return cls([s.id for s in corpus.services], vocabulary, matrix,
-                   cls.fingerprint_of(corpus, analyzer, params))
+        fields = analyze_fields(corpus.services, analyzer)
+        bigram_fields = [[char_bigrams(f) for f in doc] for doc in fields]
+        bigrams = TermMatrix.build(bigram_fields, params)
+        views = {
+            "tokens": TermMatrix.build(fields, params),
+            "bigrams": bigrams,
+            "name_coverage": bigrams.coverage([doc[FIELDS.index("name")] for doc in bigram_fields]),
+        }
+        return cls([s.id for s in corpus.services], views, params, cls.fingerprint_of(corpus, analyzer, params))
+
+    # -- scoring ----------------------------------------------------------------
+
+    def scores(self, query: dict[str, float]) -> tuple[np.ndarray, float]:
+        """For weighted query terms, the combined score of every document (0
+        when nothing matches), and the best token-view BM25F score: how
+        strongly the question matched at all."""
+        by_tokens = self.views["tokens"].scores(query)
+        bigrams = bigram_query(query)
+        by_bigrams = self.views["bigrams"].scores(bigrams)
+        name_covered = self.views["name_coverage"].scores(dict.fromkeys(bigrams, 1.0))
+        best = float(by_tokens.max(initial=0.0))
+        combined = (_scaled(by_tokens) + self.params.bigram_weight * _scaled(by_bigrams)
+                    + self.params.name_coverage_weight * name_covered)
+        return combined, best
 
     # -- persistence ------------------------------------------------------------
 
@@ -111,9 +195,8 @@ class BM25Index:
                       params: IndexParams = IndexParams()) -> BM25Index:
         """The persisted index if it was built from this corpus, analyzer and
         parameters; otherwise a new one, persisted for next time."""
-        fingerprint = cls.fingerprint_of(corpus, analyzer, params)
-        stored = cls.load(index_dir)
-        if stored is not None and stored.fingerprint == fingerprint:
+        stored = cls.load(index_dir, params)
+        if stored is not None and stored.fingerprint == cls.fingerprint_of(corpus, analyzer, params):
             return stored
         started = time.perf_counter()
         index = cls.build(corpus, analyzer, params)
@@ -126,50 +209,55 @@ class BM25Index:
         return index
 
     @classmethod
-    def load(cls, index_dir: Path) -> BM25Index | None:
+    def load(cls, index_dir: Path, params: IndexParams = IndexParams()) -> BM25Index | None:
         """The index stored in `index_dir`, or None if there is none usable."""
         try:
             meta = json.loads((index_dir / cls.META_FILE).read_text(encoding="utf-8"))
-            matrix = sp.load_npz(index_dir / cls.MATRIX_FILE).tocsc()
-            terms = meta["terms"]
-            return cls(meta["ids"], dict(zip(terms, range(len(terms)))), matrix, meta["fingerprint"])
-        except (OSError, ValueError, KeyError) as err:
+            views = {}
+            for view in cls.VIEWS:
+                terms = meta["terms"][view]
+                matrix = sp.load_npz(index_dir / f"{view}.npz").tocsc()
+                if matrix.shape != (len(meta["ids"]), len(terms)):
+                    raise ValueError(f"{view}.npz does not match {cls.META_FILE}")
+                views[view] = TermMatrix(dict(zip(terms, range(len(terms)))), matrix)
+            return cls(meta["ids"], views, params, meta["fingerprint"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
             if not isinstance(err, FileNotFoundError):
                 log.warning("ignoring the unreadable index in %s: %s", index_dir, err)
             return None
 
     def save(self, index_dir: Path) -> None:
         index_dir.mkdir(parents=True, exist_ok=True)
-        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        terms = {name: sorted(view.vocabulary, key=view.vocabulary.__getitem__) for name, view in self.views.items()}
         meta = {"fingerprint": self.fingerprint, "ids": self.ids, "terms": terms}
-        # The matrix goes first and the metadata (holding the fingerprint)
-        # last, each by rename: a crash never leaves a mismatched pair that
-        # passes the fingerprint check.
-        _atomic_write(index_dir / self.MATRIX_FILE, lambda f: sp.save_npz(f, self.matrix.tocsr()))
-        _atomic_write(index_dir / self.META_FILE,
-                      lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode()))
-
-    # -- scoring ----------------------------------------------------------------
-
-    def scores(self, tokens: list[str]) -> np.ndarray:
-        """BM25 score of every document; a repeated query token counts again."""
-        columns = [self.vocabulary[t] for t in tokens if t in self.vocabulary]
-        if not columns:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        return np.asarray(self.matrix[:, columns].sum(axis=1)).ravel()
+        # Matrices first and the metadata (holding the fingerprint) last, each
+        # by rename: a crash never leaves a mismatched set that passes the
+        # fingerprint check.
+        for name, view in self.views.items():
+            _atomic_write(index_dir / f"{name}.npz", lambda f, m=view.matrix: sp.save_npz(f, m))
+        _atomic_write(index_dir / self.META_FILE, lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode()))
 
 
-def document_tokens(services, analyzer: Analyzer, params: IndexParams) -> list[list[str]]:
-    fields = [params.fields(s) for s in services]
-    texts = [text for doc in fields for text, weight in doc if weight]
-    analyzed = iter(analyzer.analyze_many(texts))
-    documents = []
-    for doc in fields:
-        tokens: list[str] = []
-        for _, weight in ((t, w) for t, w in doc if w):
-            tokens += next(analyzed) * weight
-        documents.append(tokens)
-    return documents
+def analyze_fields(services, analyzer: Analyzer) -> list[list[list[str]]]:
+    """For each service, the tokens of each of `FIELDS`."""
+    texts = [field_texts(s) for s in services]
+    analyzed = iter(analyzer.analyze_many([t for doc in texts for t in doc]))
+    return [[next(analyzed) for _ in FIELDS] for _ in texts]
+
+
+def _scaled(scores: np.ndarray) -> np.ndarray:
+    top = scores.max(initial=0.0)
+    return scores / top if top > 0 else scores
+
+
+def _term_counts(documents: list[list[str]], vocabulary: dict[str, int], shape) -> sp.csr_matrix:
+    rows, cols, counts = [], [], []
+    for row, tokens in enumerate(documents):
+        for term, count in Counter(tokens).items():
+            rows.append(row)
+            cols.append(vocabulary[term])
+            counts.append(count)
+    return sp.csr_matrix((counts, (rows, cols)), shape=shape, dtype=np.float64)
 
 
 def _atomic_write(path: Path, write) -> None:

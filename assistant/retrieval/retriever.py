@@ -1,11 +1,12 @@
 """From a resident's question to ranked services, with a confidence signal.
 
-The ranking is BM25 (see `index.py`) over the analyzed question, then a
-locale preference: among services that answer about equally well, the
-kiosk's own municipality comes first, then its province, then national
-programs; services of other municipalities or provinces come last. The
-preference multiplies scores by a few percent, so it reorders near-ties but
-never lifts a service that does not answer the question above one that does.
+The ranking is BM25F (see `index.py`) over the analyzed and expanded question
+(`expansion.py`), then a locale preference: among services that answer about
+equally well, the kiosk's own municipality comes first, then its province,
+then national programs; services of other municipalities or provinces come
+last. The preference multiplies scores by a few percent, so it reorders
+near-ties but does not lift a service that does not answer the question above
+one that does.
 
 A local service that delivers a national program (`delivers`) answers every
 question the national program answers, so it ranks at least as high.
@@ -23,6 +24,7 @@ from ..config import RetrievalSettings
 from ..corpus.schema import Service
 from ..corpus.store import Corpus
 from ..text.analyzer import Analyzer, default_analyzer
+from .expansion import expand
 from .index import BM25Index
 
 # Score multipliers by where a service applies, relative to a national one.
@@ -83,18 +85,19 @@ class Retriever:
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
         k = k or self.settings.top_k
-        scores = self.scores(query)
+        scores, strength = self.scores(query)
         order = np.argsort(-scores, kind="stable")[:k]
         hits = [Hit(self.services[i], float(scores[i])) for i in order if scores[i] > 0]
-        return SearchResult(query, hits, confidence(scores[order]) if hits else 0.0)
+        return SearchResult(query, hits, confidence(scores[order], strength) if hits else 0.0)
 
-    def scores(self, query: str) -> np.ndarray:
-        """Final ranking score of every service, in index order."""
-        scores = self.index.scores(self.analyzer.analyze(query))
+    def scores(self, query: str) -> tuple[np.ndarray, float]:
+        """The final ranking score of every service, in index order, and how
+        strongly the question matched at all (see `BM25Index.scores`)."""
+        scores, strength = self.index.scores(expand(query, self.analyzer.analyze(query), self.analyzer))
         if len(self._deliveries):
             local, national = self._deliveries.T
             np.maximum.at(scores, local, scores[national])
-        return scores * self._locale_weight
+        return scores * self._locale_weight, strength
 
     def _locale_factor(self, service: Service) -> float:
         region, s = service.region, self.settings
@@ -118,13 +121,15 @@ class Retriever:
         return ids.union(*(self._deliverers.get(i, set()) for i in ids))
 
 
-def confidence(top_scores: np.ndarray) -> float:
-    """How likely the first hit is the right one, from how far it stands
-    above the second and how much of the question it matched."""
-    if len(top_scores) == 0 or top_scores[0] <= 0:
+def confidence(top_scores: np.ndarray, strength: float) -> float:
+    """Probability that the first hit is right, from how far it stands above
+    the second and how strongly the question matched: a logistic fit on half
+    of the development questions, checked on the other half (see
+    docs/retrieval.md)."""
+    first = float(top_scores[0]) if len(top_scores) else 0.0
+    if first <= 0:
         return 0.0
-    first = float(top_scores[0])
     second = float(top_scores[1]) if len(top_scores) > 1 else 0.0
     margin = (first - second) / first
-    strength = first / (first + 10.0)
-    return round(min(1.0, 0.6 * margin + 0.6 * strength), 3)
+    logit = 8.26 * margin + 1.68 * np.log1p(strength) - 6.66
+    return round(float(1 / (1 + np.exp(-logit))), 3)

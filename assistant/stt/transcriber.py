@@ -16,7 +16,7 @@ import numpy as np
 from ..audio import ENGINE_RATE
 from ..config import SttSettings
 from .guard import Segment, judge
-from .model_files import ModelFilesError, check_model_dir
+from .model_files import INSTALL_HINT, ModelFilesError, check_model_dir
 
 log = logging.getLogger(__name__)
 # faster-whisper logs every call at INFO ("Processing audio with duration …").
@@ -67,7 +67,8 @@ class Transcriber:
             model = WhisperModel(str(settings.model_dir), device="cpu", compute_type=settings.compute_type,
                                  cpu_threads=settings.cpu_threads, num_workers=1)
         except (RuntimeError, ValueError) as err:
-            raise ModelFilesError(f"cannot load speech model from {settings.model_dir}: {err}") from err
+            raise ModelFilesError(f"cannot load speech model from {settings.model_dir} ({err}); "
+                                  f"it may be damaged: {INSTALL_HINT}") from err
         log.info("speech model %s loaded in %.1f s", settings.model_dir.name, perf_counter() - started)
         return cls(model, settings)
 

@@ -16,6 +16,7 @@ import threading
 from functools import lru_cache
 
 import kiwipiepy
+import kiwipiepy_model
 from kiwipiepy import Kiwi, Token
 
 # Bump whenever the tokens produced for the same text change: persisted
@@ -98,7 +99,8 @@ class Analyzer:
     @property
     def fingerprint(self) -> str:
         """Changes whenever the same text could yield different tokens."""
-        return f"kiwipiepy-{kiwipiepy.__version__}/analyzer-{ANALYZER_VERSION}"
+        return (f"kiwipiepy-{kiwipiepy.__version__}/model-{kiwipiepy_model.__version__}"
+                f"/analyzer-{ANALYZER_VERSION}")
 
     def analyze(self, text: str) -> list[str]:
         return self._tokens(self._morphemes(text))

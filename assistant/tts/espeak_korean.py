@@ -1,10 +1,10 @@
 """Korean speech from espeak-ng, the formant synthesizer inside piper-tts.
 
 The stand-in for a Korean Piper voice: robotic, but Korean. An English Piper
-voice cannot say Korean in any form we tried; on ten typical answers read back
-by Whisper base (character error rate, lower is better) it scored 1.27 given
-romanized text, 1.36 given Hangul and 1.55 given espeak's Korean phonemes,
-against 0.67 for this voice (docs/tts.md).
+voice cannot say Korean in any form we tried: its audio, transcribed by Whisper
+base, lost more of the text (character error rate 0.98 given romanized text,
+worse given Hangul or Korean phonemes) than this voice's (0.80) on the same
+corpus sentences (docs/tts.md).
 
 piper-tts links libespeak-ng into its `espeakbridge` extension to phonemize;
 the library's synthesis functions are exported there as well and are called
@@ -31,7 +31,7 @@ _POSITION_CHARACTER = 1
 _RATE, _WORD_GAP = 1, 7
 _DEFAULT_RATE = 175
 # Slower than espeak's default 175 words a minute, with 20 ms between words:
-# clearer on the same test (error rate 0.67 against 1.10).
+# clearer on ten typical answers (error rate 0.67 against 1.10).
 WORDS_PER_MINUTE = 140
 WORD_GAP_10MS = 2
 

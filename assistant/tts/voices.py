@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -23,8 +22,6 @@ from importlib import resources
 from pathlib import Path
 
 from ..config import PROJECT_ROOT, TtsSettings
-
-log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 PROJECT_MANIFEST = PROJECT_ROOT / "voices" / MANIFEST

@@ -67,7 +67,7 @@ async function openMic() {
     return true;
   } catch (err) {
     console.warn("microphone unavailable:", err);
-    showNotice("마이크를 쓸 수 없어요. 아래 칸에 글로 물어보세요.");
+    showNotice("마이크를 쓸 수 없어요. 위의 ‘글로 묻기’를 눌러 물어보세요.");
     return false;
   }
 }
@@ -239,6 +239,7 @@ function showConversation() {
 
 function showAnswer(msg) {
   showConversation();
+  document.querySelector(".main").scrollTop = 0;
   if (msg.kind === "clarify") showChoices(msg.screen.split("\n")[0]);
   else $("answer").textContent = msg.speech;
   if (msg.card) showCard(msg.card);

@@ -1,0 +1,185 @@
+"""What a resident waits for at the kiosk, measured over the page's own WebSocket.
+
+`python -m kiosk --no-audio-device` runs in its own process, as in production.
+A client speaking the page's protocol presses 말하기 and streams recorded
+questions (tagged "question" in the shared speech set) in 40 ms frames at a
+live microphone's pace, at the page's usual 48 kHz. Timed at the client:
+
+- first_sound: the last frame of the question to the first sound from the
+  kiosk (the spoken "네, 찾아볼게요." cue; endpointing silence included);
+- first_audio: the last frame of the question to the first sentence of the
+  answer (endpointing silence, recognition, retrieval, answer, synthesis);
+- interrupt: 말하기 pressed during a reply to the server's `interrupted`;
+- control_while_thinking: a button pressed while recognition runs to the
+  server's answer, which shows the event loop is never blocked by a turn;
+- page_load: the page and its static files over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import psutil
+
+from assistant.audio import load_audio, resample, to_int16
+from assistant.config import PROJECT_ROOT
+
+SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
+QUESTIONS = 6
+RATE = 48000
+FRAME_S = 0.04
+TRAILING_SILENCE_S = 1.5
+STATIC = ("/", "/static/kiosk.css", "/static/kiosk.js", "/static/pcm-capture.js")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _questions() -> list[np.ndarray]:
+    entries = [json.loads(line) for line in (SPEECH / "manifest.jsonl").open()]
+    chosen = [e for e in entries if "question" in e["tags"]][:: 7][:QUESTIONS]
+    return [load_audio(SPEECH / e["path"]) for e in chosen]
+
+
+def _frames(audio: np.ndarray):
+    pcm = to_int16(resample(audio, 16000, RATE)).astype("<i2")
+    step = int(RATE * FRAME_S)
+    for offset in range(0, len(pcm), step):
+        yield RATE.to_bytes(4, "little") + pcm[offset:offset + step].tobytes()
+
+
+def _receive_until(ws, stop, timeout: float = 120) -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        raw = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+        message = json.loads(raw) if isinstance(raw, str) else raw
+        if stop(message):
+            return message
+
+
+def _is(kind: str, **fields):
+    return lambda m: isinstance(m, dict) and m.get("type") == kind and all(m.get(k) == v for k, v in fields.items())
+
+
+def _is_audio(message) -> bool:
+    return isinstance(message, bytes)
+
+
+def _spoken_turn(ws, audio: np.ndarray) -> dict:
+    """One question at a live pace; returns the client-side timings in ms."""
+    ws.send(json.dumps({"type": "talk"}))
+    _receive_until(ws, _is("state", state="listening"))
+    arrived: dict[str, float] = {}
+
+    def take(raw) -> None:
+        message, now = (json.loads(raw) if isinstance(raw, str) else raw), time.monotonic()
+        if _is("state", state="thinking")(message):
+            arrived.setdefault("thinking", now)
+        if _is("state", hands_free=True)(message):
+            arrived.setdefault("control", now)
+        if _is_audio(message):
+            arrived.setdefault("sound", now)
+        if _is("ReplyAudio")(message):
+            arrived.setdefault("audio", now)
+
+    def probe_while_thinking() -> None:
+        if "thinking" in arrived and "probe" not in arrived:
+            arrived["probe"] = time.monotonic()
+            ws.send(json.dumps({"type": "hands_free", "on": True}))
+
+    speech = list(_frames(audio))
+    silence = list(_frames(np.zeros(int(16000 * TRAILING_SILENCE_S), np.float32)))
+    start = time.monotonic()
+    for i, frame in enumerate(speech + silence):
+        ws.send(frame)
+        if i == len(speech) - 1:
+            spoke_until = time.monotonic()
+        while (raw := _poll(ws)) is not None:
+            take(raw)
+        probe_while_thinking()
+        time.sleep(max(0.0, start + (i + 1) * FRAME_S - time.monotonic()))
+    while not {"audio", "control"} <= arrived.keys():
+        take(ws.recv(timeout=120))
+        probe_while_thinking()
+    pressed = time.monotonic()
+    ws.send(json.dumps({"type": "talk"}))  # 말하기 during the reply
+    _receive_until(ws, _is("interrupted"))
+    interrupt_ms = (time.monotonic() - pressed) * 1000
+    ws.send(json.dumps({"type": "hands_free", "on": False}))
+    ws.send(json.dumps({"type": "restart"}))
+    _receive_until(ws, _is("reset"))
+    return {"first_sound": (arrived["sound"] - spoke_until) * 1000,
+            "first_audio": (arrived["audio"] - spoke_until) * 1000,
+            "control_while_thinking": (arrived["control"] - arrived["probe"]) * 1000,
+            "interrupt": interrupt_ms}
+
+
+def _poll(ws):
+    try:
+        return ws.recv(timeout=0)
+    except TimeoutError:
+        return None
+
+
+def _percentiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {"p50": round(statistics.median(ordered), 1),
+            "p95": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1),
+            "max": round(ordered[-1], 1)}
+
+
+def run() -> dict:
+    from websockets.sync.client import connect
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "kiosk", "--port", str(port), "--no-audio-device"],
+                               cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the kiosk did not start")
+                time.sleep(0.3)
+        start = time.monotonic()
+        for path in STATIC:
+            urllib.request.urlopen(url + path, timeout=5).read()
+        page_load_ms = (time.monotonic() - start) * 1000
+
+        turns = []
+        with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
+            _receive_until(ws, _is("state", state="ready"))
+            ws.send(json.dumps({"type": "ask", "text": "기초연금"}))  # wait for the models to be loaded
+            _receive_until(ws, _is("Timings"))
+            for audio in _questions():
+                turns.append(_spoken_turn(ws, audio))
+        rss_mb = psutil.Process(process.pid).memory_info().rss / 2**20
+    finally:
+        process.terminate()
+        process.wait(15)
+    return {
+        "questions": len(turns),
+        **{f"{name}_ms": _percentiles([t[name] for t in turns])
+           for name in ("first_sound", "first_audio", "interrupt", "control_while_thinking")},
+        "page_load_ms": round(page_load_ms, 1),
+        "kiosk_rss_mb": round(rss_mb, 1),
+        "cpu_load_1min": round(psutil.getloadavg()[0], 2),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))
