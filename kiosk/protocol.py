@@ -16,8 +16,9 @@ Server -> page
           (`Event.to_json()`: SpeechStarted, SpeechEnded, Transcript, ServicesFound,
           Answer + `card`, ReplyAudio, Timings, Notice) each with its `turn`,
           `interrupted`, `agent`, `reset`
-  binary  one spoken sentence: uint32 LE sample rate, uint32 LE turn, then 16-bit LE mono PCM;
-          sent only when the page is the audio source (the device speaker plays it otherwise)
+  binary  one spoken sentence: uint32 LE sample rate, uint32 LE turn, then 16-bit LE mono PCM,
+          played in order; a spoken question's turn starts with the "네, 찾아볼게요." cue. Sent
+          only when the page is the audio source (the device speaker plays it otherwise)
 """
 
 from __future__ import annotations

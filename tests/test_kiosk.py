@@ -719,7 +719,7 @@ def test_device_mode_hears_and_answers_through_the_device(open_kiosk):
             assert any(of_type("Transcript")(m) for m in turn)
             assert not any(isinstance(m, bytes) for m in turn)  # the reply is not sent to the page
             spoken_s = sum(m["duration_s"] for m in turn if of_type("ReplyAudio")(m))
-            heard = portaudio.drain(spoken_s + 0.5)
+            heard = portaudio.drain(spoken_s + 3.0)  # the answer, after the spoken "thinking" cue
             assert np.count_nonzero(np.abs(heard) > 0.01) > 0.3 * spoken_s * 48000  # it came out of the speaker
             receive_until(ws, of_type("state", state="ready"), timeout=10)
     finally:

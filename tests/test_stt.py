@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from assistant.audio import load_audio, write_wav
+from assistant.audio import load_audio, resample, write_wav
 from assistant.cli import main
 from assistant.config import PROJECT_ROOT, SttSettings
 from assistant.evaluation.speech import telephone_channel
@@ -179,7 +179,6 @@ def test_transcribe_cli_json_contract_and_bad_files(tmp_path):
     clip = SPEECH_DIR / "emotiontts/pfl/pfl00009.flac"
     stereo = tmp_path / "stereo_44k.wav"  # stereo 44.1 kHz
     audio = load_audio(clip)
-    from assistant.audio import resample
     wide = resample(audio, RATE, 44100)
     write_wav(stereo, np.stack([wide, wide], axis=1), 44100)
     phone = tmp_path / "phone_8k.wav"

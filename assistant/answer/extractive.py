@@ -55,13 +55,18 @@ def _phone_sentence(phones: list[Phone], fallback_org: str | None) -> str:
         where = fallback_org or "가까운 행정복지센터"
         return f"등록된 전화번호가 없으니 {where}에 문의해 주세요."
     first = phones[0]
-    org = f"{first.organization} " if first.organization else ""
+    # The importer labels a number without a named organization "문의처" (enquiries);
+    # "문의 전화는 문의처 129번" says nothing, so only a real name is spoken.
+    org = f"{first.organization} " if first.organization and first.organization != "문의처" else ""
     return f"문의 전화는 {org}{first.number}번입니다."
 
 
 def _topic(service: Service) -> str:
+    """The name, with its municipality when the name does not already say it
+    ("시흥 효도수당" is clearly 시흥시's)."""
     region = service.region
-    return f"{region.label} {service.name}" if region.scope != "전국" and region.label not in service.name else service.name
+    place = region.label.removesuffix("특별자치도").removesuffix("도").removesuffix("시").removesuffix("군")
+    return service.name if region.scope == "전국" or place in service.name else f"{region.label} {service.name}"
 
 
 def speech_answer(service: Service, intent: Intent, phones: list[Phone]) -> str:

@@ -33,6 +33,6 @@ def eval_retrieval(settings: Settings, qa_path: Path, as_json: bool) -> None:
     click.echo(f"{figures['n']} questions: hit@1 {figures['hit@1']:.3f}  hit@5 {figures['hit@5']:.3f}  "
                f"MRR {figures['mrr']:.3f}  {figures['ms_per_query']:.2f} ms/query")
     if figures["unresolved"]:
-        click.echo(f"{figures['unresolved']} questions name a service the corpus does not hold: "
+        click.echo(f"{figures['unresolved']} question(s) name a service the corpus does not hold: "
                    + ", ".join(figures["unresolved_services"]))
 

@@ -72,12 +72,15 @@ def eval_speech(settings: Settings, manifest: Path, telephone: bool, limit: int 
     except ValueError as err:
         raise click.ClickException(str(err)) from err
     transcriber = _load_transcriber(settings)
-    report = summarize(tqdm(score_clips(transcriber, clips, telephone), total=len(clips),
-                            desc="eval speech", unit="clip", file=sys.stderr))
+    scores = list(tqdm(score_clips(transcriber, clips, telephone), total=len(clips),
+                       desc="eval speech", unit="clip", file=sys.stderr))
+    report = summarize(scores)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
     channel = " through a telephone channel" if telephone else ""
-    click.echo(f"{report['n']} clips{channel}: CER {report['cer']:.4f}, RTF {report['rtf']:.3f}")
+    rejected = sum(1 for score in scores if score.rejected)
+    click.echo(f"{report['n']} clips{channel}: CER {report['cer']:.4f}, RTF {report['rtf']:.3f}, "
+               f"{rejected} rejected as not speech")
     for tag, value in report["per_tag"].items():
         click.echo(f"  {tag:<12} CER {value:.4f}")

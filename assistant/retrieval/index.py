@@ -12,7 +12,10 @@ character bigrams of those tokens. The second matches words that share a
 stem but not a morpheme ("표지판" and "표지", "장애" and "장애인") and
 compounds Kiwi splits differently in a record and in a question. A third
 feature rewards a question that contains much of a service's name (the share
-of the name's idf-weighted character bigrams it covers).
+of the name's idf-weighted character bigrams it covers), and a fourth a
+service that contains much of the question (the share of the question's
+idf-weighted character bigrams found in any of its fields): a service that
+matches most of what was asked beats one that matches a single strong word.
 
 Scoring loops over no document: the per-term weights are precomputed once
 into sparse document×term matrices, and a query sums a few of their columns.
@@ -41,7 +44,7 @@ from ..text.analyzer import Analyzer
 log = logging.getLogger(__name__)
 
 # Bump when the document layout or the stored format changes.
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 
 FIELDS = ("name", "summary", "eligibility", "benefit", "how_to_apply", "other", "targets")
 
@@ -87,6 +90,9 @@ class IndexParams:
     # Weight of the share of a service's name (idf-weighted character
     # bigrams) that the question contains.
     name_coverage_weight: float = 0.6
+    # Weight of the share of the question (idf-weighted character bigrams)
+    # that a service contains in any field.
+    query_coverage_weight: float = 1.0
 
 
 class TermMatrix:
@@ -135,6 +141,32 @@ class TermMatrix:
         shape = (len(documents), len(self.vocabulary))
         return TermMatrix(self.vocabulary, sp.csc_matrix((shares, (rows, cols)), shape=shape, dtype=np.float32))
 
+    def presence(self, documents: list[list[str]]) -> TermMatrix:
+        """For each document (all its fields, in practice), the idf of each
+        term it contains: a query's distinct terms summed, divided by their
+        total idf (`covered_share`), is the share of the query the document
+        covers, 0..1."""
+        rows, cols, weights = [], [], []
+        for row, terms in enumerate(documents):
+            for term in set(terms) & self.vocabulary.keys():
+                rows.append(row)
+                cols.append(self.vocabulary[term])
+                weights.append(max(self.idf[term], 1e-3))
+        shape = (len(documents), len(self.vocabulary))
+        return TermMatrix(self.vocabulary, sp.csc_matrix((weights, (rows, cols)), shape=shape, dtype=np.float32))
+
+    def covered_share(self, terms) -> np.ndarray:
+        """For a `presence` matrix: the idf-weighted share of the distinct
+        `terms` (those in the vocabulary) each document contains."""
+        columns = [self.vocabulary[t] for t in set(terms) if t in self.vocabulary]
+        if not columns:
+            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+        present = self.matrix[:, columns]
+        # Every term of the vocabulary occurs in some document, so a column's
+        # maximum is that term's idf.
+        total = float(present.max(axis=0).sum())
+        return np.asarray(present.sum(axis=1)).ravel() / total
+
     def scores(self, query: dict[str, float]) -> np.ndarray:
         """Score of every document for weighted query terms (a term asked
         twice has weight 2)."""
@@ -147,7 +179,7 @@ class TermMatrix:
 
 class BM25Index:
     META_FILE = "index.json"
-    VIEWS = ("tokens", "bigrams", "name_coverage")
+    VIEWS = ("tokens", "bigrams", "name_coverage", "query_coverage")
 
     def __init__(self, ids: list[str], views: dict[str, TermMatrix], params: IndexParams, fingerprint: str):
         self.ids = ids
@@ -170,6 +202,7 @@ class BM25Index:
             "tokens": TermMatrix.build(fields, params),
             "bigrams": bigrams,
             "name_coverage": bigrams.coverage([doc[FIELDS.index("name")] for doc in bigram_fields]),
+            "query_coverage": bigrams.presence([[t for f in doc for t in f] for doc in bigram_fields]),
         }
         return cls([s.id for s in corpus.services], views, params, cls.fingerprint_of(corpus, analyzer, params))
 
@@ -183,9 +216,11 @@ class BM25Index:
         bigrams = bigram_query(query)
         by_bigrams = self.views["bigrams"].scores(bigrams)
         name_covered = self.views["name_coverage"].scores(dict.fromkeys(bigrams, 1.0))
+        query_covered = self.views["query_coverage"].covered_share(bigrams)
         best = float(by_tokens.max(initial=0.0))
         combined = (_scaled(by_tokens) + self.params.bigram_weight * _scaled(by_bigrams)
-                    + self.params.name_coverage_weight * name_covered)
+                    + self.params.name_coverage_weight * name_covered
+                    + self.params.query_coverage_weight * query_covered)
         return combined, best
 
     # -- persistence ------------------------------------------------------------

@@ -77,8 +77,10 @@ class Retriever:
     @classmethod
     def load(cls, corpus: Corpus, settings: RetrievalSettings) -> Retriever:
         """The persisted index when it matches this corpus and analyzer;
-        otherwise one built now (a few seconds) and persisted."""
+        otherwise one built now (a few seconds) and persisted. Kiwi's model
+        is loaded here too, so the first question does not wait for it."""
         analyzer = default_analyzer()
+        analyzer.analyze("복지 서비스")
         return cls(corpus, settings, BM25Index.load_or_build(corpus, analyzer, settings.index_dir), analyzer)
 
     # -- search ---------------------------------------------------------------

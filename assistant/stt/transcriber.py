@@ -34,8 +34,10 @@ _DECODING = dict(
     log_prob_threshold=-1.0,
     compression_ratio_threshold=2.4,
 )
-# Below this, a transcript is more likely noise read as words than speech.
-MIN_CONFIDENCE = 0.25
+# Below this, a transcript is more likely noise read as words than speech:
+# real speech scores 0.28 or more (also by phone), hallucinations on noise
+# under 0.07 (docs/speech.md).
+MIN_CONFIDENCE = 0.2
 
 
 @dataclass(frozen=True)
