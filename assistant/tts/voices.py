@@ -13,7 +13,6 @@ espeak-ng Korean voice built into piper-tts (`ESPEAK_KOREAN`), with a warning.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from ..checksum import sha256_file
 from ..config import PROJECT_ROOT, TtsSettings
 
 MANIFEST = "manifest.json"
@@ -115,7 +115,7 @@ def install_embedded_voices(voices_dir: Path) -> list[str]:
     for entry in load_manifest(voices_dir):
         if entry.package is None:
             continue
-        if (voices_dir / entry.model_file).exists() and _sha256(voices_dir / entry.model_file) == entry.sha256:
+        if (voices_dir / entry.model_file).exists() and sha256_file(voices_dir / entry.model_file) == entry.sha256:
             installed.append(entry.name)
             continue
         try:
@@ -141,7 +141,7 @@ def verify_voice(entry: VoiceEntry, voices_dir: Path) -> None:
         if not (voices_dir / name).is_file():
             hint = INSTALL_HINT if entry.package else f"copy it there again (source: {entry.source})"
             raise VoiceError(f"voice {entry.name}: file {voices_dir / name} is missing; {hint}")
-    digest = _sha256(voices_dir / entry.model_file)
+    digest = sha256_file(voices_dir / entry.model_file)
     if digest != entry.sha256:
         hint = INSTALL_HINT if entry.package else f"copy it again from {entry.source}"
         raise VoiceError(f"voice {entry.name}: {voices_dir / entry.model_file} is corrupt (sha256 {digest}, "
@@ -196,10 +196,3 @@ def _unlisted_models(voices_dir: Path, entries: list[VoiceEntry]) -> list[str]:
     listed = {e.model_file for e in entries}
     return sorted(p.name for p in voices_dir.glob("*.onnx") if p.name not in listed)
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -113,3 +113,27 @@ def optional_str(record: dict, key: str) -> str:
     if value is not None and not isinstance(value, (str, int, float)):
         raise ValueError(f"`{key}` is {type(value).__name__}, expected text")
     return clean(value)
+
+
+def read_records(file: str, records: list, id_key: str, report: ImportReport, build, label: str = "record") -> list:
+    """One service per record of `file`. `build(record, record_id)` returns the
+    service, or None for a valid record the corpus leaves out; a record it
+    rejects with ValueError is reported with its number, id and reason, and skipped."""
+    services = []
+    report.read[file] = len(records)
+    for n, record in enumerate(records, 1):
+        where = f"{label} #{n}"
+        try:
+            if not isinstance(record, dict):
+                raise ValueError(f"a {label} must be an object, not {type(record).__name__}")
+            record_id = require_str(record, id_key)
+            where = f"{label} #{n} ({record_id})"
+            service = build(record, record_id)
+        except ValueError as err:
+            report.skip(file, where, reason(err))
+            continue
+        if service is None:
+            report.left_out[file] += 1
+        else:
+            services.append(service)
+    return services

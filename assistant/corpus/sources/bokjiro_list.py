@@ -11,7 +11,7 @@ from typing import Iterator
 
 from ..schema import Contact, Service, Source
 from ..targets import infer_targets
-from .base import ImportReport, clean, optional_str, reason, require_str
+from .base import ImportReport, clean, optional_str, read_records, require_str
 from .places import Places
 
 FILE = "bokjiro_services_list.json"
@@ -43,38 +43,31 @@ def places_in(records: list) -> Iterator[tuple[str, str]]:
 
 
 def read_bokjiro_list(records: list, places: Places, report: ImportReport) -> list[Service]:
-    services = []
-    report.read[FILE] = len(records)
-    for n, record in enumerate(records, 1):
-        where = f"record #{n}"
-        try:
-            if not isinstance(record, dict):
-                raise ValueError(f"a record must be an object, not {type(record).__name__}")
-            record_id = require_str(record, "id")
-            where = f"record #{n} ({record_id})"
-            title = require_str(record, "title")
-            organization = optional_str(record, "organization")
-            sido, sigungu = _region_fields(record)
-            region = places.region(None if record.get("source") == "national" else sido, sigungu, organization)
-            if region is None:
-                report.left_out[FILE] += 1
-                continue
-            summary = optional_str(record, "plain_desc")
-            categories = record.get("categories") or []
-            cycle = optional_str(record, "support_cycle")
-            updated = optional_str(record, "updated_at")
-            services.append(Service(
-                id=f"src-{record_id.lower()}",
-                name=title,
-                region=region,
-                targets=infer_targets(title, summary),
-                category=clean(categories[0]) if isinstance(categories, list) and categories else None,
-                summary=summary,
-                contacts=(Contact(organization=organization),) if len(organization) >= 2 else (),
-                notes=f"지원 주기: {cycle}" if cycle else "",
-                sources=(Source(file=FILE, record=record_id, url=optional_str(record, "apply_url") or None),),
-                as_of=updated[:10] if updated[:4].isdigit() else AS_OF,
-            ))
-        except ValueError as err:
-            report.skip(FILE, where, reason(err))
-    return services
+    return read_records(FILE, records, "id", report,
+                        lambda record, record_id: _service(record, record_id, places))
+
+
+def _service(record: dict, record_id: str, places: Places) -> Service | None:
+    """The record as a service; None when the corpus leaves it out (another region)."""
+    title = require_str(record, "title")
+    organization = optional_str(record, "organization")
+    sido, sigungu = _region_fields(record)
+    region = places.region(None if record.get("source") == "national" else sido, sigungu, organization)
+    if region is None:
+        return None
+    summary = optional_str(record, "plain_desc")
+    categories = record.get("categories") or []
+    cycle = optional_str(record, "support_cycle")
+    updated = optional_str(record, "updated_at")
+    return Service(
+        id=f"src-{record_id.lower()}",
+        name=title,
+        region=region,
+        targets=infer_targets(title, summary),
+        category=clean(categories[0]) if isinstance(categories, list) and categories else None,
+        summary=summary,
+        contacts=(Contact(organization=organization),) if len(organization) >= 2 else (),
+        notes=f"지원 주기: {cycle}" if cycle else "",
+        sources=(Source(file=FILE, record=record_id, url=optional_str(record, "apply_url") or None),),
+        as_of=updated[:10] if updated[:4].isdigit() else AS_OF,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..contacts import contacts_in_text, merge_contacts
 from ..schema import Contact, Service, Source
 from ..targets import infer_targets
-from .base import ImportReport, optional_str, reason, require_str
+from .base import ImportReport, optional_str, read_records, require_str
 from .places import Places
 
 FILE = "gov24_services.json"
@@ -26,41 +26,34 @@ def _channels(how: str) -> str:
 
 
 def read_gov24(records: list, places: Places, report: ImportReport) -> list[Service]:
-    services = []
-    report.read[FILE] = len(records)
-    for n, record in enumerate(records, 1):
-        where = f"record #{n}"
-        try:
-            if not isinstance(record, dict):
-                raise ValueError(f"a record must be an object, not {type(record).__name__}")
-            record_id = require_str(record, "id")
-            where = f"record #{n} ({record_id})"
-            name = require_str(record, "name")
-            organization = optional_str(record, "org")
-            region_label = optional_str(record, "region")
-            region = places.region(region_label or None, None, organization, name)
-            if region is None:
-                report.left_out[FILE] += 1
-                continue
-            summary, eligibility = optional_str(record, "desc"), optional_str(record, "target")
-            how = _channels(optional_str(record, "how"))
-            deadline = optional_str(record, "deadline")
-            collected = optional_str(record, "collected_date")
-            contacts = [Contact(organization=organization)] if len(organization) >= 2 else []
-            services.append(Service(
-                id=f"src-{record_id.lower()}",
-                name=name,
-                region=region,
-                targets=infer_targets(name, summary, eligibility),
-                category=_TOPICS.get(optional_str(record, "_file").rpartition("/")[2].removesuffix(".json")),
-                summary=summary,
-                eligibility=eligibility,
-                how_to_apply=how,
-                contacts=merge_contacts(contacts, contacts_in_text("\n".join((summary, eligibility, how)))),
-                notes="" if not deadline or deadline in _OPEN_DEADLINES else f"신청 기한: {deadline}",
-                sources=(Source(file=FILE, record=record_id, url=optional_str(record, "url") or None),),
-                as_of=collected[:10] if collected[:4].isdigit() else AS_OF,
-            ))
-        except ValueError as err:
-            report.skip(FILE, where, reason(err))
-    return services
+    return read_records(FILE, records, "id", report,
+                        lambda record, record_id: _service(record, record_id, places))
+
+
+def _service(record: dict, record_id: str, places: Places) -> Service | None:
+    """The record as a service; None when the corpus leaves it out (another region)."""
+    name = require_str(record, "name")
+    organization = optional_str(record, "org")
+    region_label = optional_str(record, "region")
+    region = places.region(region_label or None, None, organization, name)
+    if region is None:
+        return None
+    summary, eligibility = optional_str(record, "desc"), optional_str(record, "target")
+    how = _channels(optional_str(record, "how"))
+    deadline = optional_str(record, "deadline")
+    collected = optional_str(record, "collected_date")
+    contacts = [Contact(organization=organization)] if len(organization) >= 2 else []
+    return Service(
+        id=f"src-{record_id.lower()}",
+        name=name,
+        region=region,
+        targets=infer_targets(name, summary, eligibility),
+        category=_TOPICS.get(optional_str(record, "_file").rpartition("/")[2].removesuffix(".json")),
+        summary=summary,
+        eligibility=eligibility,
+        how_to_apply=how,
+        contacts=merge_contacts(contacts, contacts_in_text("\n".join((summary, eligibility, how)))),
+        notes="" if not deadline or deadline in _OPEN_DEADLINES else f"신청 기한: {deadline}",
+        sources=(Source(file=FILE, record=record_id, url=optional_str(record, "url") or None),),
+        as_of=collected[:10] if collected[:4].isdigit() else AS_OF,
+    )
