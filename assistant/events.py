@@ -6,7 +6,7 @@ translate them to their own I/O.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -19,7 +19,12 @@ class Event:
 
     def to_json(self) -> dict:
         """A JSON-safe dict for sockets and reports; audio goes separately."""
-        return {"type": self.type, **asdict(self)}
+        out = {"type": self.type}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, np.ndarray):
+                out[f.name] = [asdict(v) for v in value] if isinstance(value, tuple) else value
+        return out
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,6 @@ class SpeechEnded(Event):
     # The utterance, float32 mono 16 kHz; never serialized or logged.
     audio: np.ndarray | None = field(default=None, repr=False, compare=False)
 
-    def to_json(self) -> dict:
-        return {"type": self.type, "at_s": self.at_s, "duration_s": self.duration_s, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,7 @@ class ReplyAudio(Event):
     index: int = 0
 
     def to_json(self) -> dict:
-        return {"type": self.type, "sample_rate": self.sample_rate, "index": self.index,
-                "duration_s": len(self.samples) / self.sample_rate}
+        return {**super().to_json(), "duration_s": len(self.samples) / self.sample_rate}
 
 
 @dataclass(frozen=True)
