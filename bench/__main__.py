@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-SUITES = ("retrieval", "stt", "tts", "voice_turn", "phone")
+SUITES = ("retrieval", "stt", "tts", "voice_turn", "kiosk", "phone")
 
 
 def main(names: list[str]) -> None:

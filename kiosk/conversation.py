@@ -23,6 +23,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.engine import Engine
+from assistant.event_pump import EventPump
 from assistant.events import Answer, Event, ReplyAudio, SpeechEnded, SpeechStarted, Timings
 from assistant.session import Session
 
@@ -165,12 +166,13 @@ class Conversation:
 
     async def _run_turn(self, events: Iterator[Event], turn: int, spoken: bool) -> None:
         audio_s, answered = 0.0, False
+        pump = EventPump(events, self._worker)
         try:
             await self._set_state(THINKING)
             if spoken and self.cues.thinking is not None:  # "생각 중", heard; the answer plays after it
                 await self.speaker.play(self.cues.thinking, turn)
                 audio_s += len(self.cues.thinking.samples) / self.cues.thinking.sample_rate
-            while (event := await self._run(next, events, None)) is not None:
+            async for event in pump:
                 if isinstance(event, ReplyAudio) and self.state != SPEAKING:
                     await self._set_state(SPEAKING)
                 await self._send(self._message(event, turn))
@@ -190,7 +192,7 @@ class Conversation:
             await self._send({"type": "Notice", "message": SILENT if answered else SORRY, "level": "error",
                               "turn": turn})
         finally:
-            self._on_worker(events.close)
+            pump.close()
         if self._turn_task is asyncio.current_task():
             self._turn_task = None
             self._touch()
@@ -266,7 +268,3 @@ class Conversation:
 
     async def _run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
-
-    def _on_worker(self, fn) -> None:
-        with suppress(RuntimeError):  # the worker is already shut down: the page is gone
-            self._worker.submit(fn)

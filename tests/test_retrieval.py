@@ -218,3 +218,22 @@ def test_malformed_qa_line_is_named_in_a_clear_message(config, tmp_path, line, m
 def test_missing_qa_file_is_a_clear_message(config, tmp_path):
     result = run_eval(config, tmp_path / "absent.jsonl")
     assert result.exit_code != 0 and "absent.jsonl" in result.output
+
+
+def test_query_coverage_counts_a_group_label_for_its_words(retriever):
+    from assistant.retrieval.expansion import coverage_terms
+    from assistant.retrieval.index import char_bigrams
+
+    query = "노인 연금 얼마 받아요"
+    terms = coverage_terms(query, retriever.analyzer.analyze(query), retriever.analyzer)
+    # 노인 is asked as the records' label 어르신; the joined 노인연금 stands in its parts.
+    assert "어르신" in terms and "연금" in terms
+    assert "노인" not in terms and "노인연금" not in terms
+
+    coverage = retriever.index.views["query_coverage"]
+    share = coverage.covered_share(char_bigrams(terms))
+    position = {sid: n for n, sid in enumerate(retriever.index.ids)}
+    assert share.min() >= 0 and share.max() <= 1 + 1e-6
+    pension = position[retriever.resolve("기초연금제도").pop()]
+    assert share[pension] > 0.5
+    assert coverage.covered_share(char_bigrams(["기초", "연금"]))[pension] == pytest.approx(1.0)

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.audio import load_audio, resample, write_wav
+from assistant.checksum import sha256_file
 from assistant.cli import main
 from assistant.config import PROJECT_ROOT, SttSettings
 from assistant.evaluation.speech import telephone_channel
@@ -154,7 +155,7 @@ def test_install_whisper_base_is_verified_and_idempotent(tmp_path):
     dest = install_whisper_base(tmp_path / "whisper-base")
     check_model_dir(dest)
     model_bin = dest / "model.bin"
-    assert model_files._sha256(model_bin) == model_files.WHISPER_BASE_SHA256
+    assert sha256_file(model_bin) == model_files.WHISPER_BASE_SHA256
     installed_at = model_bin.stat().st_mtime_ns
     install_whisper_base(dest)
     assert model_bin.stat().st_mtime_ns == installed_at  # a valid copy is kept
@@ -162,7 +163,7 @@ def test_install_whisper_base_is_verified_and_idempotent(tmp_path):
     with model_bin.open("r+b") as f:  # a damaged copy is replaced
         f.write(b"\0" * 64)
     install_whisper_base(dest)
-    assert model_files._sha256(model_bin) == model_files.WHISPER_BASE_SHA256
+    assert sha256_file(model_bin) == model_files.WHISPER_BASE_SHA256
 
 
 def test_install_whisper_base_fails_on_a_hash_mismatch(tmp_path, monkeypatch):

@@ -23,6 +23,7 @@ import numpy as np
 from ..audio import ENGINE_RATE, StreamResampler, to_int16, to_mono_float
 from ..config import PhoneSettings
 from ..engine import Engine
+from ..event_pump import EventPump
 from ..events import Answer, Event, ReplyAudio, SpeechEnded, SpeechStarted, Timings
 from ..privacy import mask_personal
 from ..session import Session
@@ -38,39 +39,6 @@ MAX_UNREAD_BYTES = 64 * 1024  # about 4 s of audio the peer has not read: it is 
 BAD_FRAMES_LOGGED = 3  # per call; more are counted, not logged
 
 Observer = Callable[[str, Event], None]
-
-
-class _Pump:
-    """Steps a blocking event generator in a thread pool, one event per await."""
-
-    _DONE = object()
-
-    def __init__(self, events: Iterator[Event], pool: concurrent.futures.Executor):
-        self._events, self._pool = events, pool
-        self._step: concurrent.futures.Future | None = None
-
-    def __aiter__(self) -> "_Pump":
-        return self
-
-    async def __anext__(self) -> Event:
-        self._step = self._pool.submit(next, self._events, self._DONE)
-        event = await asyncio.wrap_future(self._step)
-        if event is self._DONE:
-            raise StopAsyncIteration
-        return event
-
-    def close(self) -> None:
-        """Stop the generator (stopping iteration cuts a reply); a step already
-        running in its thread finishes first, since a thread cannot be interrupted."""
-        step = self._step
-        if step is not None and not step.done() and not step.cancel():
-            step.add_done_callback(lambda _: self._submit_close())
-        else:
-            self._submit_close()
-
-    def _submit_close(self) -> None:
-        with contextlib.suppress(RuntimeError):  # the pool is already shut down
-            self._pool.submit(self._events.close)
 
 
 class PhoneServer:
@@ -376,7 +344,7 @@ class Call:
     async def _stream(self, events: Iterator[Event]) -> None:
         """Play a session turn while it is still being computed: the first
         sentence sounds while the next is synthesized."""
-        pump = _Pump(events, self.server.turn_pool)
+        pump = EventPump(events, self.server.turn_pool)
         queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         sender = asyncio.create_task(self._send_queue(queue))
         encoder = _PhoneEncoder()

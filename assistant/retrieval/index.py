@@ -92,7 +92,7 @@ class IndexParams:
     name_coverage_weight: float = 0.6
     # Weight of the share of the question (idf-weighted character bigrams)
     # that a service contains in any field.
-    query_coverage_weight: float = 1.0
+    query_coverage_weight: float = 0.6
 
 
 class TermMatrix:
@@ -208,15 +208,17 @@ class BM25Index:
 
     # -- scoring ----------------------------------------------------------------
 
-    def scores(self, query: dict[str, float]) -> tuple[np.ndarray, float]:
+    def scores(self, query: dict[str, float], covered: list[str] | None = None) -> tuple[np.ndarray, float]:
         """For weighted query terms, the combined score of every document (0
         when nothing matches), and the best token-view BM25F score: how
-        strongly the question matched at all."""
+        strongly the question matched at all. `covered`: the terms whose
+        share a document contains counts (default: the query's terms)."""
         by_tokens = self.views["tokens"].scores(query)
         bigrams = bigram_query(query)
         by_bigrams = self.views["bigrams"].scores(bigrams)
         name_covered = self.views["name_coverage"].scores(dict.fromkeys(bigrams, 1.0))
-        query_covered = self.views["query_coverage"].covered_share(bigrams)
+        query_covered = self.views["query_coverage"].covered_share(
+            bigrams if covered is None else char_bigrams(covered))
         best = float(by_tokens.max(initial=0.0))
         combined = (_scaled(by_tokens) + self.params.bigram_weight * _scaled(by_bigrams)
                     + self.params.name_coverage_weight * name_covered

@@ -24,7 +24,7 @@ from ..config import RetrievalSettings
 from ..corpus.schema import Service
 from ..corpus.store import Corpus
 from ..text.analyzer import Analyzer, default_analyzer
-from .expansion import expand
+from .expansion import coverage_terms, expand
 from .index import BM25Index
 
 # Score multipliers by where a service applies, relative to a national one.
@@ -95,7 +95,9 @@ class Retriever:
     def scores(self, query: str) -> tuple[np.ndarray, float]:
         """The final ranking score of every service, in index order, and how
         strongly the question matched at all (see `BM25Index.scores`)."""
-        scores, strength = self.index.scores(expand(query, self.analyzer.analyze(query), self.analyzer))
+        tokens = self.analyzer.analyze(query)
+        scores, strength = self.index.scores(expand(query, tokens, self.analyzer),
+                                             coverage_terms(query, tokens, self.analyzer))
         if len(self._deliveries):
             local, national = self._deliveries.T
             np.maximum.at(scores, local, scores[national])
