@@ -237,3 +237,8 @@ def test_query_coverage_counts_a_group_label_for_its_words(retriever):
     pension = position[retriever.resolve("기초연금제도").pop()]
     assert share[pension] > 0.5
     assert coverage.covered_share(char_bigrams(["기초", "연금"]))[pension] == pytest.approx(1.0)
+
+
+def test_confidence_does_not_depend_on_how_many_hits_are_asked_for(retriever):
+    query = "노인 연금 얼마 받아요"
+    assert retriever.search(query, k=1).confidence == retriever.search(query, k=5).confidence < 0.35

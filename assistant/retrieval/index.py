@@ -232,8 +232,9 @@ class BM25Index:
                       params: IndexParams = IndexParams()) -> BM25Index:
         """The persisted index if it was built from this corpus, analyzer and
         parameters; otherwise a new one, persisted for next time."""
-        stored = cls.load(index_dir, params)
-        if stored is not None and stored.fingerprint == cls.fingerprint_of(corpus, analyzer, params):
+        fingerprint = cls.fingerprint_of(corpus, analyzer, params)
+        stored = cls.load(index_dir, params, fingerprint)
+        if stored is not None:
             return stored
         started = time.perf_counter()
         index = cls.build(corpus, analyzer, params)
@@ -246,10 +247,15 @@ class BM25Index:
         return index
 
     @classmethod
-    def load(cls, index_dir: Path, params: IndexParams = IndexParams()) -> BM25Index | None:
-        """The index stored in `index_dir`, or None if there is none usable."""
+    def load(cls, index_dir: Path, params: IndexParams = IndexParams(),
+             fingerprint: str | None = None) -> BM25Index | None:
+        """The index stored in `index_dir`, or None if there is none usable
+        (or, given a `fingerprint`, none built with it: an index of an older
+        layout is then replaced without a warning)."""
         try:
             meta = json.loads((index_dir / cls.META_FILE).read_text(encoding="utf-8"))
+            if fingerprint is not None and meta["fingerprint"] != fingerprint:
+                return None
             views = {}
             for view in cls.VIEWS:
                 terms = meta["terms"][view]

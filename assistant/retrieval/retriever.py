@@ -88,9 +88,11 @@ class Retriever:
     def search(self, query: str, k: int | None = None) -> SearchResult:
         k = k or self.settings.top_k
         scores, strength = self.scores(query)
-        order = np.argsort(-scores, kind="stable")[:k]
-        hits = [Hit(self.services[i], float(scores[i])) for i in order if scores[i] > 0]
-        return SearchResult(query, hits, confidence(scores[order], strength) if hits else 0.0)
+        ranked = np.argsort(-scores, kind="stable")
+        hits = [Hit(self.services[i], float(scores[i])) for i in ranked[:k] if scores[i] > 0]
+        # From the first two scores whatever `k` is: with k = 1 the margin
+        # to an unseen second would look complete.
+        return SearchResult(query, hits, confidence(scores[ranked[:2]], strength) if hits else 0.0)
 
     def scores(self, query: str) -> tuple[np.ndarray, float]:
         """The final ranking score of every service, in index order, and how
