@@ -49,6 +49,10 @@ class VadSettings(_Section):
     max_turn_s: float = 30.0
     min_speech_ms: int = 250
     preroll_ms: int = 300
+    # Recognition starts after this much silence, while the turn may still go
+    # on; if the resident speaks again the early result is dropped. 0 turns it
+    # off. Below preroll_ms it would not hear the whole utterance.
+    early_transcribe_ms: int = 350
 
 
 class SttSettings(_Section):

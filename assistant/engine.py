@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from .answer.answerer import Answerer
 from .config import Settings
@@ -25,6 +26,8 @@ class Engine:
         self.retriever = Retriever.load(self.corpus, settings.retrieval)
         self.answerer = Answerer(self.corpus, settings)
         self._load_lock = threading.Lock()
+        # Early recognition (see Session) runs here, beside the adapters' own threads.
+        self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="early-stt")
         self._models: dict[str, object] = {}
 
     @classmethod

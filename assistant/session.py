@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from concurrent.futures import Future
 from time import perf_counter
 
 import numpy as np
@@ -27,7 +28,7 @@ from .engine import Engine
 from .events import (Answer, Event, ReplyAudio, ServiceHit, ServicesFound, SpeechEnded, SpeechStarted,
                      Timings, Transcript)
 from .privacy import mask_personal
-from .stt.endpointer import Endpointer, SpeechEnd, SpeechStart
+from .stt.endpointer import Endpointer, SpeechPause, SpeechStart
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Session:
         self._resampler: StreamResampler | None = None
         self._last_reply: Reply | None = None
         self._context: Service | None = None
+        self._early: tuple[int, Future] | None = None  # (audio length, early recognition)
 
     # --- live audio -------------------------------------------------------
     def listen(self, samples: np.ndarray, sample_rate: int) -> list[Event]:
@@ -57,11 +59,11 @@ class Session:
         if self._resampler is None or self._resampler.from_rate != sample_rate:
             self._resampler = StreamResampler(sample_rate)
         frame = self._resampler(to_mono_float(samples))
-        return [self._translate(e) for e in self._endpointer.process(frame)]
+        return self._translate(self._endpointer.process(frame))
 
     def end_of_audio(self) -> list[Event]:
         """The input stream ended: close an utterance still open."""
-        return [self._translate(e) for e in self._endpointer.flush()]
+        return self._translate(self._endpointer.flush())
 
     def feed_audio(self, samples: np.ndarray, sample_rate: int) -> Iterator[Event]:
         yield from self._with_replies(self.listen(samples, sample_rate))
@@ -75,17 +77,32 @@ class Session:
             if isinstance(event, SpeechEnded):
                 yield from self.respond(event)
 
-    def _translate(self, event: SpeechStart | SpeechEnd) -> Event:
-        if isinstance(event, SpeechStart):
-            return SpeechStarted(at_s=round(event.at_s, 3))
-        return SpeechEnded(at_s=round(event.at_s, 3), duration_s=round(len(event.audio) / 16000, 3),
-                           reason=event.reason, audio=event.audio)
+    def _translate(self, events: list) -> list[Event]:
+        out: list[Event] = []
+        for event in events:
+            if isinstance(event, SpeechPause):
+                # Recognize now, while the trailing silence runs out: if the
+                # turn ends with this same audio, the answer is that much sooner.
+                self._early = (len(event.audio), self.engine.background.submit(
+                    self.engine.transcriber.transcribe, event.audio))
+            elif isinstance(event, SpeechStart):
+                out.append(SpeechStarted(at_s=round(event.at_s, 3)))
+            else:
+                out.append(SpeechEnded(at_s=round(event.at_s, 3), duration_s=round(len(event.audio) / 16000, 3),
+                                       reason=event.reason, audio=event.audio))
+        return out
+
+    def _transcribe(self, audio: np.ndarray):
+        early, self._early = self._early, None
+        if early is not None and early[0] == len(audio):
+            return early[1].result()
+        return self.engine.transcriber.transcribe(audio)
 
     def respond(self, ended: SpeechEnded) -> Iterator[Event]:
         """Recognize one utterance and answer it."""
         start = perf_counter()
         timings = {"endpoint": float(self._vad.trailing_silence_ms if ended.reason == "silence" else 0)}
-        result = self.engine.transcriber.transcribe(ended.audio)
+        result = self._transcribe(ended.audio)
         timings["stt"] = _ms(start)
         yield Transcript(text=result.text, confidence=round(result.confidence, 3), rejected=result.rejected)
         if result.rejected:
@@ -122,6 +139,7 @@ class Session:
         """처음으로 / idle: forget the conversation and any partial utterance."""
         self._last_reply = None
         self._context = None
+        self._early = None
         self._endpointer.reset()
         self._resampler = None
         self.length_scale = self.engine.settings.tts.length_scale

@@ -6,7 +6,7 @@ import pytest
 from assistant.audio import load_audio
 from assistant.config import PROJECT_ROOT, VadSettings
 from assistant.evaluation.speech import telephone_channel
-from assistant.stt.endpointer import Endpointer, SpeechEnd, SpeechStart
+from assistant.stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart
 
 SPEECH_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 # A speaker aged 50+; speech runs from about 0.48 s to 5.32 s of the clip
@@ -28,12 +28,28 @@ def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * RATE), dtype=np.float32)
 
 
-def stream(audio: np.ndarray, settings: VadSettings = VadSettings(), frame: int = 320) -> list:
+def stream(audio: np.ndarray, settings: VadSettings = VadSettings(), frame: int = 320, pauses: bool = False) -> list:
+    """The turn events; `pauses` also keeps the early-recognition pauses."""
     endpointer = Endpointer(settings)
     events = []
     for i in range(0, len(audio), frame):
         events += endpointer.process(audio[i:i + frame])
-    return events + endpointer.flush()
+    return [e for e in events + endpointer.flush() if pauses or not isinstance(e, SpeechPause)]
+
+
+def test_an_early_pause_carries_exactly_the_audio_the_turn_ends_with(clip):
+    events = stream(np.concatenate([silence(1.0), clip, silence(2.0)]), pauses=True)
+    pauses, end = [e for e in events if isinstance(e, SpeechPause)], events[-1]
+    assert isinstance(end, SpeechEnd) and pauses
+    # Pauses inside the sentence were followed by more speech; the last one was not.
+    assert np.array_equal(pauses[-1].audio, end.audio) and pauses[-1].at_s == end.at_s
+    assert all(len(p.audio) < len(end.audio) for p in pauses[:-1])
+
+
+def test_early_recognition_can_be_switched_off(clip):
+    off = VadSettings(early_transcribe_ms=0)
+    events = stream(np.concatenate([silence(1.0), clip, silence(2.0)]), off, pauses=True)
+    assert not any(isinstance(e, SpeechPause) for e in events)
 
 
 def test_one_utterance_with_start_and_end_times(clip):

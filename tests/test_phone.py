@@ -115,6 +115,15 @@ def _stop_after(caller: Caller, spoke_at: float) -> float:
     return (frames[-1].at - spoke_at) if frames else 0.0
 
 
+async def _replying_since(call_id: str, since: float, timeout: float = 30.0) -> None:
+    """Until the bridge sends reply audio begun after `since`: a loaded machine may take seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(at > since and isinstance(e, ReplyAudio) for at, e in bridge().events[call_id]):
+            return
+        await asyncio.sleep(0.05)
+
+
 async def _asker(address) -> dict:
     """Talks over the greeting, talks over the answer, presses 9 then *, hangs up mid-answer."""
     caller = await Caller.connect(*address)
@@ -132,9 +141,11 @@ async def _asker(address) -> dict:
     result["second_answer_at"] = await caller.wait_audio(ended + 0.05, timeout=60)
     await asyncio.sleep(1.0)
     result["pressed_9"] = caller.press("9")
-    await asyncio.sleep(2.0)
+    await _replying_since(result["id"], result["pressed_9"])
+    await asyncio.sleep(1.0)
     result["pressed_star"] = caller.press("*")
-    await asyncio.sleep(2.0)
+    await _replying_since(result["id"], result["pressed_star"])
+    await asyncio.sleep(1.0)
     result["hung_up_at"] = time.monotonic()
     await caller.hang_up()
     return result

@@ -46,7 +46,16 @@ class SpeechEnd:
     reason: Literal["silence", "max_length"] = "silence"
 
 
-EndpointEvent = SpeechStart | SpeechEnd
+@dataclass(frozen=True)
+class SpeechPause:
+    """Speech stopped `early_transcribe_ms` ago; the turn ends with exactly this
+    audio unless the speaker goes on before the trailing silence is over."""
+
+    at_s: float
+    audio: np.ndarray = field(repr=False)
+
+
+EndpointEvent = SpeechStart | SpeechPause | SpeechEnd
 
 
 def _vad_session():
@@ -63,6 +72,10 @@ class Endpointer:
         self._release = max(settings.threshold - _HYSTERESIS, 0.01)
         self._preroll_windows = -(-settings.preroll_ms * ENGINE_RATE // 1000 // WINDOW)
         self._trailing_windows = _windows(settings.trailing_silence_ms / 1000)
+        # No earlier than the pre-roll: the turn's audio keeps that much
+        # after speech stops, and the early audio must be the same audio.
+        early_ms = max(settings.early_transcribe_ms, settings.preroll_ms) if settings.early_transcribe_ms else 0
+        self._early_windows = _windows(early_ms / 1000) if 0 < early_ms < settings.trailing_silence_ms else None
         self._min_speech_windows = _windows(settings.min_speech_ms / 1000)
         self._max_turn_windows = _windows(settings.max_turn_s)
         self.reset()
@@ -142,7 +155,11 @@ class Endpointer:
             self._confirmed = True
             events.append(SpeechStart(at_s=_seconds(self._start_window)))
 
-        if self._silence_from is not None and index + 1 - self._silence_from >= self._trailing_windows:
+        silent_windows = index + 1 - self._silence_from if self._silence_from is not None else 0
+        if self._confirmed and silent_windows == self._early_windows:
+            pause = self._end_at(self._silence_from, "silence")
+            events.append(SpeechPause(at_s=pause.at_s, audio=pause.audio))
+        if silent_windows >= self._trailing_windows:
             end, reason = self._silence_from, "silence"
         elif index + 1 - self._start_window >= self._max_turn_windows:
             end, reason = index + 1, "max_length"
