@@ -81,7 +81,7 @@ class PhoneVadSettings(VadSettings):
     # Callers expect a quicker turn than at a kiosk. Barge-in must stop a reply
     # within 300 ms of the caller's first syllable, so a speech start is
     # confirmed after 100 ms (three 32 ms windows): long enough to pass over
-    # a click on the line, measured in docs/phone.md.
+    # a click on the line, measured in the README ("Barge-in").
     trailing_silence_ms: int = 700
     min_speech_ms: int = 100
 

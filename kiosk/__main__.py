@@ -1,4 +1,4 @@
-"""`python -m kiosk`: serve the kiosk page on this machine (see docs/kiosk.md)."""
+"""`python -m kiosk`: serve the kiosk page on this machine (see the README, "The community-center kiosk")."""
 
 from __future__ import annotations
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner

@@ -26,7 +26,7 @@ _PUNCTUATION = re.compile(r"[\s·ㆍ•,.\-'‘’\"“”()\[\]「」『』<>�
 _GENERIC_END = re.compile(r"(사업|제도|지원|운영|서비스)$")
 # A local service delivers a national program when one name covers the other
 # (weighted character pairs); thresholds chosen by reading the links they make
-# on the shared data, listed in docs/corpus.md.
+# on the shared data, listed in the README ("Knowledge base import").
 LOCAL_IN_NATIONAL, NATIONAL_FLOOR = 0.85, 0.3
 NATIONAL_IN_LOCAL, LOCAL_FLOOR = 0.95, 0.5
 

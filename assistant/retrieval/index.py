@@ -76,7 +76,7 @@ def bigram_query(query: dict[str, float]) -> dict[str, float]:
 class IndexParams:
     """How fields are weighted and normalized and the views combined; part of
     the index fingerprint. Chosen on half of the development questions (see
-    docs/retrieval.md)."""
+    README, "Korean analysis and retrieval")."""
 
     k1: float = 2.0
     weights: dict[str, float] = field(default_factory=lambda: {

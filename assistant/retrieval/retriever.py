@@ -131,7 +131,7 @@ def confidence(top_scores: np.ndarray, strength: float) -> float:
     """Probability that the first hit is right, from how far it stands above
     the second and how strongly the question matched: a logistic fit on half
     of the development questions, checked on the other half (see
-    docs/retrieval.md)."""
+    README, "Korean analysis and retrieval")."""
     first = float(top_scores[0]) if len(top_scores) else 0.0
     if first <= 0:
         return 0.0

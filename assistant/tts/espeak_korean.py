@@ -4,7 +4,7 @@ The stand-in for a Korean Piper voice: robotic, but Korean. An English Piper
 voice cannot say Korean in any form we tried: its audio, transcribed by Whisper
 base, lost more of the text (character error rate 0.98 given romanized text,
 worse given Hangul or Korean phonemes) than this voice's (0.80) on the same
-corpus sentences (docs/tts.md).
+corpus sentences (README, "Spoken replies").
 
 piper-tts links libespeak-ng into its `espeakbridge` extension to phonemize;
 the library's synthesis functions are exported there as well and are called
