@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from assistant.audio import load_audio
-from assistant.cli.ask import FRAME_S
+from assistant.turns import FRAME_S
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.engine import Engine
 from assistant.events import ReplyAudio, SpeechEnded, Timings

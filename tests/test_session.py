@@ -13,7 +13,7 @@ import soundfile
 import soxr
 
 from assistant.audio import load_audio
-from assistant.cli.ask import collect_turn, feed_file
+from assistant.turns import collect_turn, feed_file
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.engine import Engine
 from assistant.events import Answer, ReplyAudio, SpeechEnded, SpeechStarted, Timings, Transcript

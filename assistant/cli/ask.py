@@ -11,38 +11,7 @@ import numpy as np
 
 from ..audio import AudioError, load_audio, write_wav
 from ..config import Settings
-from ..events import Answer, ReplyAudio, ServicesFound, SpeechEnded, Timings, Transcript
-
-FRAME_S = 0.02
-
-
-def feed_file(session, audio: np.ndarray, rate: int = 16000):
-    """Stream a recording through the session in 20 ms frames, as a microphone would."""
-    step = int(rate * FRAME_S)
-    for i in range(0, len(audio), step):
-        yield from session.feed_audio(audio[i:i + step], rate)
-    yield from session.finish_audio()
-
-
-def collect_turn(events) -> dict:
-    """The first complete turn's events, folded into the `ask --json` contract."""
-    turn: dict = {"audio": []}
-    for event in events:
-        if isinstance(event, SpeechEnded):
-            turn["speech_ended"] = event
-        elif isinstance(event, Transcript):
-            turn["transcript"] = event
-        elif isinstance(event, ServicesFound):
-            turn["found"] = event
-        elif isinstance(event, Answer):
-            turn["answer"] = event
-        elif isinstance(event, ReplyAudio):
-            turn["audio"].append(event)
-        elif isinstance(event, Timings):
-            turn["timings"] = event.ms
-            break
-    return turn
-
+from ..turns import collect_turn, feed_file
 
 def turn_json(turn: dict, query: str) -> dict:
     found, answer = turn.get("found"), turn["answer"]

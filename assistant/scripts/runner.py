@@ -17,7 +17,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ..audio import ENGINE_RATE, AudioError, load_audio
-from ..cli.ask import collect_turn, feed_file
+from ..turns import collect_turn, feed_file
 from ..config import Settings
 from ..corpus.store import load_corpus
 from ..engine import Engine

@@ -30,7 +30,7 @@ INSTALL_HINT = "run `make install` (or `assistant models install`)"
 KOREAN_VOICE_HINT = (
     "To install a Korean voice, copy a Piper voice (ko_KR-NAME.onnx and ko_KR-NAME.onnx.json) "
     "into the voices folder and add its entry, with the sha256 of the .onnx file, to "
-    "voices/manifest.json (see "Adding a Korean voice" in README.md)."
+    "voices/manifest.json (see 'Adding a Korean voice' in README.md)."
 )
 
 
