@@ -107,3 +107,17 @@ def test_every_answer_in_the_corpus_is_grounded_short_and_gives_a_number(corpus,
         phones = answerer.phones_for(service)
         if phones:
             assert phones[0].number in reply.speech, (service.id, reply.speech)
+
+
+def test_without_llm_weights_answers_stay_extractive_and_say_why(corpus, tmp_path):
+    from assistant.answer.llm import LlmRewriter, llm_status
+    from assistant.config import AnswerSettings
+
+    missing = AnswerSettings(engine="llm", llm_dir=tmp_path / "no-model")
+    assert "no LLM weights in" in llm_status(missing) and str(tmp_path / "no-model") in llm_status(missing)
+    assert LlmRewriter.load(missing) is None
+    assert "configured" in llm_status(AnswerSettings(engine="extractive"))
+    settings = Settings().model_copy(update={"answer": missing})
+    service = _named(corpus, "기초연금제도")
+    reply = Answerer(corpus, settings).answer("얼마 받아요", [(service, 1.0)], 1.0)
+    assert "33만 4,810원" in reply.speech
