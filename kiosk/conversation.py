@@ -24,7 +24,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.engine import Engine
 from assistant.event_pump import EventPump
-from assistant.events import Answer, Event, ReplyAudio, SpeechEnded, SpeechStarted, Timings
+from assistant.events import Answer, Event, Notice, ReplyAudio, SpeechEnded, SpeechStarted, Timings
 from assistant.session import Session
 
 from .card import phone_entries, service_card
@@ -132,7 +132,7 @@ class Conversation:
             if item is _FINISH:
                 events = await self._run(self.session.end_of_audio)
                 if not events and self._turn_task is None:
-                    await self._send({"type": "Notice", "message": NOTHING_HEARD, "level": "info"})
+                    await self._send(Notice(message=NOTHING_HEARD).to_json())
                     await self._set_state(READY)
             elif item is _DROP:
                 await self._run(self.session.end_of_audio)
@@ -189,8 +189,7 @@ class Conversation:
             raise
         except Exception:
             log.exception("turn %d failed", turn)
-            await self._send({"type": "Notice", "message": SILENT if answered else SORRY, "level": "error",
-                              "turn": turn})
+            await self._send({**Notice(message=SILENT if answered else SORRY, level="error").to_json(), "turn": turn})
         finally:
             pump.close()
         if self._turn_task is asyncio.current_task():

@@ -19,6 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from assistant.config import Settings
 from assistant.engine import Engine
+from assistant.events import Notice
 
 from .access import LocalOnly
 from .audio_device import AudioDevice, DeviceUnavailable
@@ -97,7 +98,7 @@ async def _converse(websocket: WebSocket, settings: Settings, engine: Engine, cu
                     await conversation.command(parse_command(message["text"]))
             except ProtocolError as err:
                 log.warning("page sent a bad message: %s", err)
-                await send({"type": "Notice", "message": str(err), "level": "warning"})
+                await send(Notice(message=str(err), level="warning").to_json())
     finally:
         if device:
             device.detach(from_device)
