@@ -30,6 +30,7 @@ demo: install
 
 corpus: install
 	$(BIN)/assistant corpus import
+	$(BIN)/assistant corpus embed
 
 clean:
 	rm -rf $(VENV) models .cache reports test-artifacts

@@ -40,6 +40,9 @@ class RetrievalSettings(_Section):
     index_dir: Path = PROJECT_ROOT / ".cache" / "index"
     top_k: int = 5
     min_confidence: float = Field(0.35, description="below this, ask a clarifying question")
+    # Rank by meaning too (a sentence encoder; about 12 ms a question), not
+    # only by the words a question shares with a record.
+    semantic: bool = True
 
 
 class VadSettings(_Section):

@@ -9,12 +9,11 @@ source file stops the import.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import atomic_write
 from .merge import attach_national, link_deliveries, merge_local
 from .regions import Gazetteer, Locale
 from .schema import Service
@@ -99,16 +98,7 @@ def write_services(services: list[Service], out_dir: Path) -> Path:
     """Write one service per line, replacing the old file atomically."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / IMPORTED_FILE
-    fd, tmp = tempfile.mkstemp(prefix=f".{IMPORTED_FILE}.", dir=out_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            for service in services:
-                f.write(service.model_dump_json() + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the corpus is a shared, committed file
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, lambda f: f.write("".join(s.model_dump_json() + "\n" for s in services).encode()))
     return target
 
 

@@ -32,6 +32,8 @@ class CorpusError(RuntimeError):
 class Corpus:
     services: tuple[Service, ...]
     fingerprint: str
+    # Where it was loaded from; None for one made in memory.
+    directory: Path | None = None
 
     def by_id(self) -> dict[str, Service]:
         return {s.id: s for s in self.services}
@@ -65,4 +67,4 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         services[service.id] = service
     for service in services.values():
         digest.update(service.model_dump_json().encode())
-    return Corpus(tuple(services.values()), digest.hexdigest()[:16])
+    return Corpus(tuple(services.values()), digest.hexdigest()[:16], corpus_dir)

@@ -26,8 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -38,6 +36,7 @@ import scipy.sparse as sp
 from rank_bm25 import BM25Okapi
 
 from ..corpus.schema import Service
+from ..files import atomic_write
 from ..corpus.store import Corpus
 from ..text.analyzer import Analyzer
 
@@ -277,8 +276,8 @@ class BM25Index:
         # by rename: a crash never leaves a mismatched set that passes the
         # fingerprint check.
         for name, view in self.views.items():
-            _atomic_write(index_dir / f"{name}.npz", lambda f, m=view.matrix: sp.save_npz(f, m))
-        _atomic_write(index_dir / self.META_FILE, lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode()))
+            atomic_write(index_dir / f"{name}.npz", lambda f, m=view.matrix: sp.save_npz(f, m))
+        atomic_write(index_dir / self.META_FILE, lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode()))
 
 
 def analyze_fields(services, analyzer: Analyzer) -> list[list[list[str]]]:
@@ -301,14 +300,3 @@ def _term_counts(documents: list[list[str]], vocabulary: dict[str, int], shape) 
             cols.append(vocabulary[term])
             counts.append(count)
     return sp.csr_matrix((counts, (rows, cols)), shape=shape, dtype=np.float64)
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,7 +1,8 @@
 """From a resident's question to ranked services, with a confidence signal.
 
 The ranking is BM25F (see `index.py`) over the analyzed and expanded question
-(`expansion.py`), then a locale preference: among services that answer about
+(`expansion.py`), plus how close in meaning the question is to each service
+(`semantic.py`), then a locale preference: among services that answer about
 equally well, the kiosk's own municipality comes first, then its province,
 then national programs; services of other municipalities or provinces come
 last. The preference multiplies scores by a few percent, so it reorders
@@ -26,11 +27,18 @@ from ..corpus.store import Corpus
 from ..text.analyzer import Analyzer, default_analyzer
 from .expansion import coverage_terms, expand
 from .index import BM25Index
+from .semantic import SemanticIndex, load_encoder
 
 # Score multipliers by where a service applies, relative to a national one.
 LOCALE_BOOST = 1.10
 PROVINCE_BOOST = 1.05
 ELSEWHERE_PENALTY = 0.5
+# The semantic score of a service is exp((its closeness - the closest's) /
+# temperature): 1 for the closest service, falling fast for the others, so
+# only services about as close as the best gain much. Its weight is against
+# the lexical score, whose best is about 3. Chosen with the index parameters.
+SEMANTIC_WEIGHT = 2.5
+SEMANTIC_TEMPERATURE = 0.03
 
 
 @dataclass(frozen=True)
@@ -54,12 +62,14 @@ def normalize_name(name: str) -> str:
 
 
 class Retriever:
-    def __init__(self, corpus: Corpus, settings: RetrievalSettings, index: BM25Index, analyzer: Analyzer):
+    def __init__(self, corpus: Corpus, settings: RetrievalSettings, index: BM25Index, analyzer: Analyzer,
+                 semantic: SemanticIndex | None = None):
         by_id = corpus.by_id()
         self.settings = settings
         self.analyzer = analyzer
         self.index = index
         self.services = [by_id[i] for i in index.ids]
+        self.semantic = semantic
         self._locale_weight = np.array([self._locale_factor(s) for s in self.services], dtype=np.float32)
         position = {sid: n for n, sid in enumerate(index.ids)}
         # (local position, national position) for each delivery link.
@@ -78,10 +88,18 @@ class Retriever:
     def load(cls, corpus: Corpus, settings: RetrievalSettings) -> Retriever:
         """The persisted index when it matches this corpus and analyzer;
         otherwise one built now (a few seconds) and persisted. Kiwi's model
-        is loaded here too, so the first question does not wait for it."""
+        and the sentence encoder are loaded here too, so the first question
+        does not wait for them."""
         analyzer = default_analyzer()
         analyzer.analyze("복지 서비스")
-        return cls(corpus, settings, BM25Index.load_or_build(corpus, analyzer, settings.index_dir), analyzer)
+        index = BM25Index.load_or_build(corpus, analyzer, settings.index_dir)
+        semantic = None
+        if settings.semantic and (encoder := load_encoder()) is not None:
+            by_id = corpus.by_id()
+            semantic = SemanticIndex.load([by_id[i] for i in index.ids], encoder,
+                                          corpus.directory or settings.index_dir, settings.index_dir)
+            semantic.closeness("복지 서비스")
+        return cls(corpus, settings, index, analyzer, semantic)
 
     # -- search ---------------------------------------------------------------
 
@@ -97,9 +115,13 @@ class Retriever:
     def scores(self, query: str) -> tuple[np.ndarray, float]:
         """The final ranking score of every service, in index order, and how
         strongly the question matched at all (see `BM25Index.scores`)."""
-        tokens = self.analyzer.analyze(query)
+        tokens, phrase = self.analyzer.analyze_query(query)
         scores, strength = self.index.scores(expand(query, tokens, self.analyzer),
                                              coverage_terms(query, tokens, self.analyzer))
+        # A question with no content word ("음 그러니까") is close to nothing.
+        if self.semantic is not None and tokens:
+            closeness = self.semantic.closeness(phrase)
+            scores = scores + SEMANTIC_WEIGHT * np.exp((closeness - closeness.max()) / SEMANTIC_TEMPERATURE)
         if len(self._deliveries):
             local, national = self._deliveries.T
             np.maximum.at(scores, local, scores[national])
@@ -130,12 +152,12 @@ class Retriever:
 def confidence(top_scores: np.ndarray, strength: float) -> float:
     """Probability that the first hit is right, from how far it stands above
     the second and how strongly the question matched: a logistic fit on half
-    of the development questions, checked on the other half (see
-    README, "Korean analysis and retrieval")."""
+    of the development questions with semantic ranking on, checked on the
+    other half (see README, "Korean analysis and retrieval")."""
     first = float(top_scores[0]) if len(top_scores) else 0.0
     if first <= 0:
         return 0.0
     second = float(top_scores[1]) if len(top_scores) > 1 else 0.0
     margin = (first - second) / first
-    logit = 8.26 * margin + 1.68 * np.log1p(strength) - 6.66
+    logit = 8.95 * margin + 1.29 * np.log1p(strength) - 5.22
     return round(float(1 / (1 + np.exp(-logit))), 3)
