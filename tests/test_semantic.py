@@ -106,6 +106,10 @@ def test_unreadable_or_foreign_vectors_are_ignored(corpus, encoder, tmp_path, ca
     assert len(PassageVectors.read(tmp_path / VECTORS_FILE, encoder.model_id).vectors) == encoded
     assert PassageVectors.read(tmp_path / VECTORS_FILE, "another-model").vectors == {}
 
+    whole = (tmp_path / VECTORS_FILE).read_bytes()
+    (tmp_path / VECTORS_FILE).write_bytes(whole[:len(whole) // 2])  # an interrupted copy
+    assert PassageVectors.read(tmp_path / VECTORS_FILE, encoder.model_id).vectors == {}
+
 
 def test_semantic_ranking_can_be_turned_off(corpus, tmp_path):
     lexical = Retriever.load(corpus, RetrievalSettings(index_dir=tmp_path, semantic=False))

@@ -21,6 +21,7 @@ import hashlib
 import logging
 import threading
 import time
+import zipfile
 from pathlib import Path
 from typing import Iterable, Protocol
 
@@ -147,7 +148,7 @@ class PassageVectors:
                 return cls(model_id, dict(zip(stored["keys"].tolist(), stored["vectors"].astype(np.float32))))
         except FileNotFoundError:
             return cls(model_id)
-        except (OSError, ValueError, KeyError) as err:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
             log.warning("ignoring the unreadable passage vectors in %s: %s", path, err)
             return cls(model_id)
 
