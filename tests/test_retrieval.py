@@ -69,7 +69,7 @@ def test_search_returns_k_scored_hits_best_first(retriever):
     assert len(retriever.search("장애인 활동지원").hits) == retriever.settings.top_k
 
 
-@pytest.mark.parametrize("query", ["", "   ", "음 그러니까 저기요"])
+@pytest.mark.parametrize("query", ["", "   ", "음 그러니까 저기요", "오늘 날씨 어때요"])
 def test_question_without_content_finds_nothing(retriever, query):
     result = retriever.search(query)
     assert result.hits == [] and result.confidence == 0.0

@@ -118,8 +118,10 @@ class Retriever:
         tokens, phrase = self.analyzer.analyze_query(query)
         scores, strength = self.index.scores(expand(query, tokens, self.analyzer),
                                              coverage_terms(query, tokens, self.analyzer))
-        # A question with no content word ("음 그러니까") is close to nothing.
-        if self.semantic is not None and tokens:
+        # A question that shares no word with any record ("음 그러니까",
+        # "오늘 날씨 어때요") is about something else; the encoder would still
+        # name the least distant services.
+        if self.semantic is not None and strength > 0:
             closeness = self.semantic.closeness(phrase)
             scores = scores + SEMANTIC_WEIGHT * np.exp((closeness - closeness.max()) / SEMANTIC_TEMPERATURE)
         if len(self._deliveries):
