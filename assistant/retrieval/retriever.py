@@ -62,14 +62,14 @@ def normalize_name(name: str) -> str:
 
 
 class Retriever:
-    def __init__(self, corpus: Corpus, settings: RetrievalSettings, index: BM25Index, analyzer: Analyzer,
-                 semantic: SemanticIndex | None = None):
+    def __init__(self, corpus: Corpus, settings: RetrievalSettings, index: BM25Index, analyzer: Analyzer):
         by_id = corpus.by_id()
         self.settings = settings
         self.analyzer = analyzer
         self.index = index
         self.services = [by_id[i] for i in index.ids]
-        self.semantic = semantic
+        # Set by `load` when semantic ranking is on and the encoder runs here.
+        self.semantic: SemanticIndex | None = None
         self._locale_weight = np.array([self._locale_factor(s) for s in self.services], dtype=np.float32)
         position = {sid: n for n, sid in enumerate(index.ids)}
         # (local position, national position) for each delivery link.
@@ -92,14 +92,12 @@ class Retriever:
         does not wait for them."""
         analyzer = default_analyzer()
         analyzer.analyze("복지 서비스")
-        index = BM25Index.load_or_build(corpus, analyzer, settings.index_dir)
-        semantic = None
+        retriever = cls(corpus, settings, BM25Index.load_or_build(corpus, analyzer, settings.index_dir), analyzer)
         if settings.semantic and (encoder := load_encoder()) is not None:
-            by_id = corpus.by_id()
-            semantic = SemanticIndex.load([by_id[i] for i in index.ids], encoder,
-                                          corpus.directory or settings.index_dir, settings.index_dir)
-            semantic.closeness("복지 서비스")
-        return cls(corpus, settings, index, analyzer, semantic)
+            retriever.semantic = SemanticIndex.load(retriever.services, encoder, corpus.directory,
+                                                    settings.index_dir)
+            retriever.semantic.closeness("복지 서비스")
+        return retriever
 
     # -- search ---------------------------------------------------------------
 

@@ -194,16 +194,16 @@ class SemanticIndex:
         self._starts = np.searchsorted(owners, np.arange(owners[-1] + 1 if len(owners) else 0))
 
     @classmethod
-    def load(cls, services: list[Service], encoder: SentenceEncoder, corpus_dir: Path,
+    def load(cls, services: list[Service], encoder: SentenceEncoder, corpus_dir: Path | None,
              cache_dir: Path) -> SemanticIndex:
-        """Vectors from the corpus's store and the cache; passages in neither
-        are encoded now and the cache rewritten."""
-        stored = PassageVectors.read(corpus_dir / VECTORS_FILE, encoder.model_id)
-        stored.vectors.update(PassageVectors.read(cache_dir / VECTORS_FILE, encoder.model_id).vectors)
+        """Vectors from the corpus's store (when the corpus has a folder) and
+        the cache; passages in neither are encoded now and the cache rewritten."""
+        stored = PassageVectors.read(cache_dir / VECTORS_FILE, encoder.model_id)
+        if corpus_dir is not None:
+            stored.vectors.update(PassageVectors.read(corpus_dir / VECTORS_FILE, encoder.model_id).vectors)
         current, matrix, owners, encoded = embed_services(services, encoder, stored)
         if encoded:
-            log.info("%d passages were not in %s: run `assistant corpus embed` to store them",
-                     encoded, corpus_dir / VECTORS_FILE)
+            log.info("%d passages were not stored with the corpus: run `assistant corpus embed`", encoded)
             try:
                 current.write(cache_dir / VECTORS_FILE)
             except OSError as err:
