@@ -3,21 +3,31 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# setuptools' editable-install notices say nothing a user can act on.
+QUIET_PIP := PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q
 
-.PHONY: install models test bench demo corpus clean
+.PHONY: install models lint test test-fast bench demo corpus clean
 
 install: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml voices/manifest.json
+$(STAMP): pyproject.toml voices/manifest.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(QUIET_PIP) --upgrade pip
+	$(QUIET_PIP) -e '.[test,lint]'
 	$(BIN)/assistant models install
 	touch $(STAMP)
 
-# Where a network exists, a deployer can fetch larger weights; see README "Models".
+# Where a network exists, a deployer can fetch larger weights; see docs/configuration.md.
 models: install
 	$(BIN)/assistant models install
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Everything that needs no model, browser or socket: well under a minute.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not e2e"
 
 test: install
 	$(BIN)/python -m pytest
@@ -26,11 +36,11 @@ bench: install
 	$(BIN)/python -m bench
 
 demo: install
-	$(BIN)/python -m kiosk
+	$(BIN)/assistant kiosk
 
 corpus: install
 	$(BIN)/assistant corpus import
 	$(BIN)/assistant corpus embed
 
 clean:
-	rm -rf $(VENV) models .cache reports test-artifacts
+	rm -rf $(VENV) models .cache reports test-artifacts build

@@ -84,7 +84,7 @@ class PhoneVadSettings(VadSettings):
     # Callers expect a quicker turn than at a kiosk. Barge-in must stop a reply
     # within 300 ms of the caller's first syllable, so a speech start is
     # confirmed after 100 ms (three 32 ms windows): long enough to pass over
-    # a click on the line, measured in the README ("Barge-in").
+    # a click on the line, measured in docs/phone.md ("Barge-in").
     trailing_silence_ms: int = 700
     min_speech_ms: int = 100
 
@@ -104,7 +104,7 @@ class PhoneSettings(_Section):
 
 
 class KioskSettings(_Section):
-    """The community-center kiosk (`python -m kiosk`): local page, microphone, speaker."""
+    """The community-center kiosk (`assistant kiosk`): local page, microphone, speaker."""
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
@@ -135,7 +135,7 @@ class Settings(_Section):
     office_phone: str = "031-310-2114"
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "Settings":
+    def load(cls, path: Path | None = None) -> Settings:
         path = path or Path(os.environ.get("ASSISTANT_CONFIG", PROJECT_ROOT / "assistant.toml"))
         if not path.exists():
             return cls()

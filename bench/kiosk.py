@@ -1,6 +1,6 @@
 """What a resident waits for at the kiosk, measured over the page's own WebSocket.
 
-`python -m kiosk --no-audio-device` runs in its own process, as in production.
+`assistant kiosk --no-audio-device` runs in its own process, as in production.
 A client speaking the page's protocol presses 말하기 and streams recorded
 questions (tagged "question" in the shared speech set) in 40 ms frames at a
 live microphone's pace, at the page's usual 48 kHz. Timed at the client:
@@ -143,7 +143,7 @@ def run() -> dict:
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([sys.executable, "-m", "kiosk", "--port", str(port), "--no-audio-device"],
+    process = subprocess.Popen([sys.executable, "-m", "assistant", "kiosk", "--port", str(port), "--no-audio-device"],
                                cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 90
@@ -151,9 +151,9 @@ def run() -> dict:
             try:
                 urllib.request.urlopen(url, timeout=2).close()
                 break
-            except OSError:
+            except OSError as err:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the kiosk did not start")
+                    raise RuntimeError("the kiosk did not start") from err
                 time.sleep(0.3)
         start = time.monotonic()
         for path in STATIC:

@@ -26,8 +26,8 @@ import time
 
 import psutil
 
+from assistant.adapters.phone.client import Caller, phone_audio, trim_silence
 from assistant.config import PROJECT_ROOT
-from assistant.phone.client import Caller, phone_audio, trim_silence
 
 SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 TARGET_S = 1.5

@@ -16,10 +16,11 @@ import numpy as np
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.corpus.store import load_corpus
 from assistant.evaluation.retrieval import evaluate, read_qa
+from assistant.korean import kiwi
+from assistant.retrieval.analyzer import default_analyzer
 from assistant.retrieval.index import BM25Index
 from assistant.retrieval.retriever import Retriever
 from assistant.retrieval.semantic import E5SmallEncoder, passages
-from assistant.text.analyzer import _kiwi, default_analyzer
 
 DEV_QA = PROJECT_ROOT.parent / "shared" / "eval" / "retrieval_dev.jsonl"
 
@@ -30,7 +31,7 @@ def run() -> dict:
     analyzer = default_analyzer()
 
     started = time.perf_counter()
-    _kiwi()
+    kiwi.load()
     kiwi_load = time.perf_counter() - started
 
     with tempfile.TemporaryDirectory() as tmp:

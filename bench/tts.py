@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.audio import resample, to_mono_float
 from assistant.config import Settings
-from assistant.text.speech_normalize import speech_sentences
+from assistant.tts.speech_normalize import speech_sentences
 from assistant.tts.synthesizer import Synthesizer
 
 ANSWER = ("기초연금은 만 65세 이상이고 소득인정액이 선정기준액 이하인 어르신께 드립니다. "
@@ -71,7 +71,7 @@ def _roundtrip_cer(synthesizer: Synthesizer, settings: Settings) -> float | None
         return None
     from faster_whisper import WhisperModel
 
-    from assistant.text.transcript_normalize import edit_counts
+    from assistant.evaluation.cer import edit_counts
 
     model = WhisperModel(str(settings.stt.model_dir), device="cpu", compute_type="int8",
                          cpu_threads=settings.stt.cpu_threads)

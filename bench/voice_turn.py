@@ -19,11 +19,11 @@ import time
 import numpy as np
 
 from assistant.audio import load_audio
-from assistant.turns import FRAME_S
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.engine import Engine
-from assistant.events import ReplyAudio, SpeechEnded, Timings
-from assistant.session import Session
+from assistant.core.engine import Engine
+from assistant.core.events import ReplyAudio, SpeechEnded, Timings
+from assistant.core.recordings import FRAME_S
+from assistant.core.session import Session
 
 MANIFEST = PROJECT_ROOT.parent / "shared" / "eval" / "speech" / "manifest.jsonl"
 CLIPS = 60
@@ -31,9 +31,9 @@ LIVE_TAIL_S = 2.5
 
 _STARTUP = """
 import time; t0 = time.perf_counter()
-from assistant.engine import Engine
-from assistant.session import Session
-from assistant.events import ReplyAudio
+from assistant.core.engine import Engine
+from assistant.core.session import Session
+from assistant.core.events import ReplyAudio
 engine = Engine.load(); engine.warm_up(background=False)
 for e in Session(engine).ask_text("기초연금 어떻게 신청해요?"):
     if isinstance(e, ReplyAudio):
@@ -90,7 +90,7 @@ def run() -> dict:
         if turn is not None:
             turns.append(turn)
             audio_s += len(audio) / 16000
-    column = lambda key: [t[key] for t in turns]  # noqa: E731
+    column = lambda key: [t[key] for t in turns]
     return {
         "clips": len(turns),
         "endpoint_to_first_audio_ms_p50": _pct(column("endpoint"), 50),

@@ -9,9 +9,9 @@ import threading
 import time
 from collections import defaultdict
 
+from assistant.adapters.phone.server import PhoneServer
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.events import Event
-from assistant.phone.server import PhoneServer
+from assistant.core.events import Event
 
 SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 
@@ -45,7 +45,7 @@ class BridgeThread:
 
 @functools.cache
 def engine():
-    from assistant.engine import Engine
+    from assistant.core.engine import Engine
 
     loaded = Engine.load(Settings.load())
     loaded.warm_up(background=False)

@@ -7,7 +7,7 @@ import threading
 import kiwipiepy
 import pytest
 
-from assistant.text.analyzer import ANALYZER_VERSION, Analyzer, analyze
+from assistant.retrieval.analyzer import ANALYZER_VERSION, Analyzer, analyze
 
 
 def test_spacing_does_not_change_tokens():

@@ -28,9 +28,9 @@ def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * RATE), dtype=np.float32)
 
 
-def stream(audio: np.ndarray, settings: VadSettings = VadSettings(), frame: int = 320, pauses: bool = False) -> list:
+def stream(audio: np.ndarray, settings: VadSettings | None = None, frame: int = 320, pauses: bool = False) -> list:
     """The turn events; `pauses` also keeps the early-recognition pauses."""
-    endpointer = Endpointer(settings)
+    endpointer = Endpointer(settings or VadSettings())
     events = []
     for i in range(0, len(audio), frame):
         events += endpointer.process(audio[i:i + frame])

@@ -1,4 +1,4 @@
-"""The community-center kiosk end to end: `python -m kiosk`, real headless Chromium, real speech.
+"""The community-center kiosk end to end: `assistant kiosk`, real headless Chromium, real speech.
 
 The page is driven through Debian's Chromium with Playwright (never a downloaded
 browser); its microphone is Chromium's fake capture device playing a recorded
@@ -99,14 +99,14 @@ def wait_serving(url: str, process: subprocess.Popen | None = None, timeout: flo
 
 @pytest.fixture(scope="module")
 def kiosk(tmp_path_factory) -> Kiosk:
-    """`python -m kiosk` on its default address, configured with a microphone this machine lacks."""
+    """`assistant kiosk` on its default address, configured with a microphone this machine lacks."""
     home = tmp_path_factory.mktemp("kiosk")
     config = home / "kiosk.toml"
     config.write_text('[kiosk]\ninput_device = "no such microphone"\n')
     port = free_port()
     log = home / "kiosk.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "kiosk", "--port", str(port), "--config", str(config)],
+        process = subprocess.Popen([sys.executable, "-m", "assistant", "--config", str(config), "kiosk", "--port", str(port)],
                                    cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -132,8 +132,8 @@ class OpenKiosk:
 def open_kiosk() -> OpenKiosk:
     import uvicorn
 
-    from assistant.engine import Engine
-    from kiosk.server import create_app
+    from assistant.adapters.kiosk.server import create_app
+    from assistant.core.engine import Engine
 
     settings = Settings(kiosk=KioskSettings(host="0.0.0.0", audio_source="browser", idle_reset_s=2.0))
     engine = Engine.load(settings)
@@ -561,7 +561,7 @@ def test_the_app_refuses_other_machines_even_on_all_interfaces(open_kiosk):
 def test_client_address_check_in_the_app(open_kiosk, client, allowed, status):
     import asyncio
 
-    from kiosk.server import create_app
+    from assistant.adapters.kiosk.server import create_app
 
     settings = Settings(kiosk=KioskSettings(allowed_networks=allowed))
     app = create_app(settings, open_kiosk.engine)
@@ -650,11 +650,11 @@ class StandInPortAudio:
 
         stop = close = start
 
-    def InputStream(self, **kwargs):  # noqa: N802 - sounddevice's name
+    def InputStream(self, **kwargs):
         self.input = self.Stream(**kwargs)
         return self.input
 
-    def OutputStream(self, **kwargs):  # noqa: N802
+    def OutputStream(self, **kwargs):
         self.output = self.Stream(**kwargs)
         return self.output
 
@@ -675,7 +675,7 @@ class StandInPortAudio:
 
 
 def test_device_playback_is_resampled_in_order_and_can_be_cut_off():
-    from kiosk.audio_device import AudioDevice
+    from assistant.adapters.kiosk.audio_device import AudioDevice
 
     portaudio = StandInPortAudio()
     device = AudioDevice(portaudio, None, None, 16000, 48000)
@@ -696,8 +696,8 @@ def test_device_playback_is_resampled_in_order_and_can_be_cut_off():
 def test_device_mode_hears_and_answers_through_the_device(open_kiosk):
     import uvicorn
 
-    from kiosk.audio_device import AudioDevice
-    from kiosk.server import create_app
+    from assistant.adapters.kiosk.audio_device import AudioDevice
+    from assistant.adapters.kiosk.server import create_app
 
     portaudio = StandInPortAudio()
     device = AudioDevice(portaudio, None, None, 16000, 48000)
@@ -729,5 +729,5 @@ def test_device_mode_hears_and_answers_through_the_device(open_kiosk):
 
 
 def test_no_external_resources_in_the_page():
-    for path in (PROJECT_ROOT / "kiosk" / "static").iterdir():
+    for path in (PROJECT_ROOT / "assistant" / "adapters" / "kiosk" / "static").iterdir():
         assert not re.search(r"(src|href)=\"https?://|url\(https?:|@import|//cdn", path.read_text()), path

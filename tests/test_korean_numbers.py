@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.text.korean_numbers import (
+from assistant.korean.numbers import (
     native_korean,
     read_decimal,
     read_digits,

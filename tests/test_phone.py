@@ -13,17 +13,27 @@ import uuid
 
 import numpy as np
 import pytest
+from phone_support import SPEECH, bridge, engine, main_server
 
+from assistant.adapters.phone import prompts
+from assistant.adapters.phone.client import Caller, phone_audio, trim_silence
+from assistant.adapters.phone.protocol import (
+    FRAME_BYTES,
+    HANGUP,
+    Frame,
+    Kind,
+    ProtocolError,
+    audio_frames,
+    dtmf_frame,
+    encode,
+    parse_address,
+    read_frame,
+    uuid_frame,
+)
 from assistant.audio import resample, to_mono_float
 from assistant.config import VadSettings
-from assistant.events import Answer, ReplyAudio, ServicesFound, SpeechStarted, Transcript
-from assistant.phone import prompts
-from assistant.phone.client import Caller, phone_audio, trim_silence
-from assistant.phone.protocol import (FRAME_BYTES, HANGUP, Frame, Kind, ProtocolError, audio_frames, dtmf_frame,
-                                      encode, parse_address, read_frame, uuid_frame)
+from assistant.core.events import Answer, ReplyAudio, ServicesFound, SpeechStarted, Transcript
 from assistant.stt.endpointer import Endpointer, SpeechEnd
-
-from phone_support import SPEECH, bridge, engine, main_server
 
 # Questions tagged "question" in the shared speech set. None is about welfare,
 # so the service each should find is the one its reference text finds.
@@ -215,7 +225,7 @@ def calls(bridge_server, small_server):
         return await asyncio.gather(_asker(address), _transferred(address), _listener(address),
                                     _silent(small_server[1]), _stays_after_transfer(small_server[1]))
 
-    logger = logging.getLogger("assistant.phone")
+    logger = logging.getLogger("assistant.adapters.phone")
     records = _Records()
     level, logger.level = logger.level, logging.INFO
     logger.addHandler(records)
@@ -374,7 +384,7 @@ def test_a_bad_frame_is_dropped_and_the_call_goes_on(bridge_server, bad, caplog)
         await caller.hang_up()
         return str(caller.call_id), answered
 
-    with caplog.at_level(logging.INFO, logger="assistant.phone"):
+    with caplog.at_level(logging.INFO, logger="assistant.adapters.phone"):
         call_id, answered = asyncio.run(scenario())
     assert answered
     dropped = [r.getMessage() for r in caplog.records if "frame dropped" in r.getMessage()]
@@ -401,7 +411,7 @@ def test_every_way_a_call_ends_leaves_the_server_serving(bridge_server, ending, 
             await caller.close()
         return str(caller.call_id), await _greeted(address)
 
-    with caplog.at_level(logging.INFO, logger="assistant.phone"):
+    with caplog.at_level(logging.INFO, logger="assistant.adapters.phone"):
         call_id, next_call_greeted = asyncio.run(scenario())
         deadline = time.monotonic() + 5
         while not (ended := [r.getMessage() for r in caplog.records

@@ -12,10 +12,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.events import Answer
-from assistant.phone import prompts
-from assistant.phone.client import Caller
-from assistant.phone.protocol import HEADER, KNOWN_KINDS, MAX_PAYLOAD, Frame, ProtocolError, Truncated, read_frame
+from assistant.adapters.phone import prompts
+from assistant.adapters.phone.client import Caller
+from assistant.adapters.phone.protocol import (
+    HEADER,
+    KNOWN_KINDS,
+    MAX_PAYLOAD,
+    Frame,
+    ProtocolError,
+    Truncated,
+    read_frame,
+)
+from assistant.core.events import Answer
 
 # --- the parser, on its own -------------------------------------------------------------
 

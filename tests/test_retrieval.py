@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
+from assistant.adapters.cli import main
 from assistant.config import PROJECT_ROOT, RetrievalSettings
 from assistant.corpus.store import Corpus, load_corpus
 from assistant.retrieval.index import BM25Index

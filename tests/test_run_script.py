@@ -13,11 +13,11 @@ import pytest
 import soundfile
 from click.testing import CliRunner
 
+from assistant.adapters.cli import main
+from assistant.adapters.scenarios.diffview import char_diff
+from assistant.adapters.scenarios.scenario import ScenarioError, load_scenario
 from assistant.audio import load_audio, resample
-from assistant.cli import main
 from assistant.config import PROJECT_ROOT
-from assistant.scripts.diffview import char_diff
-from assistant.scripts.scenario import ScenarioError, load_scenario
 
 SCENARIOS = PROJECT_ROOT / "scenarios"
 SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"

@@ -11,12 +11,18 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
+from assistant.adapters.cli import main
 from assistant.config import PROJECT_ROOT, RetrievalSettings
 from assistant.corpus.store import load_corpus
 from assistant.retrieval.retriever import Retriever
-from assistant.retrieval.semantic import (VECTORS_FILE, E5SmallEncoder, PassageVectors, SemanticIndex,
-                                          embed_services, passages)
+from assistant.retrieval.semantic import (
+    VECTORS_FILE,
+    E5SmallEncoder,
+    PassageVectors,
+    SemanticIndex,
+    embed_services,
+    passages,
+)
 
 CORPUS_DIR = PROJECT_ROOT / "corpus"
 LOGGER = "assistant.retrieval.semantic"

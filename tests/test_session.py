@@ -13,12 +13,12 @@ import soundfile
 import soxr
 
 from assistant.audio import load_audio
-from assistant.turns import collect_turn, feed_file
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.engine import Engine
-from assistant.events import Answer, ReplyAudio, SpeechEnded, SpeechStarted, Timings, Transcript
-from assistant.session import Session
-from assistant.text.transcript_normalize import cer
+from assistant.core.engine import Engine
+from assistant.core.events import Answer, ReplyAudio, SpeechEnded, SpeechStarted, Timings, Transcript
+from assistant.core.recordings import collect_turn, feed_file
+from assistant.core.session import Session
+from assistant.evaluation.cer import cer
 
 SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 QUESTION = SPEECH / "emotiontts" / "pma" / "pma00005.flac"  # "특별기내식 신청은 어떻게 해야 하나요?"
@@ -117,7 +117,7 @@ def test_reply_streams_sentence_by_sentence_and_replay_slower_is_longer(engine):
     session.slower()
     again = collect_turn(session.replay())
     assert again["answer"].speech == first["answer"].speech
-    duration = lambda turn: sum(len(a.samples) / a.sample_rate for a in turn["audio"])  # noqa: E731
+    duration = lambda turn: sum(len(a.samples) / a.sample_rate for a in turn["audio"])
     assert duration(again) > duration(first) * 1.1
 
 

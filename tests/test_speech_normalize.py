@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.text.speech_normalize import ADDRESS_NOTE, normalize_for_speech, speech_sentences
+from assistant.tts.speech_normalize import ADDRESS_NOTE, normalize_for_speech, speech_sentences
 
 
 @pytest.mark.parametrize("text, spoken", [

@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from assistant.adapters.cli import main
 from assistant.audio import load_audio, resample, write_wav
 from assistant.checksum import sha256_file
-from assistant.cli import main
 from assistant.config import PROJECT_ROOT, SttSettings
+from assistant.evaluation.cer import edit_counts
 from assistant.evaluation.speech import telephone_channel
 from assistant.stt import model_files
 from assistant.stt.guard import Segment, judge
 from assistant.stt.model_files import ModelFilesError, check_model_dir, install_whisper_base
 from assistant.stt.transcriber import MIN_CONFIDENCE, Transcriber
-from assistant.text.transcript_normalize import edit_counts
 
 SPEECH_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 MANIFEST = SPEECH_DIR / "manifest.jsonl"

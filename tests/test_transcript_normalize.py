@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.text.transcript_normalize import cer, edit_counts, normalize_for_cer
+from assistant.evaluation.cer import cer, edit_counts, normalize_for_cer
 
 
 @pytest.mark.parametrize("text, normalized", [

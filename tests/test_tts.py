@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
+from assistant.adapters.cli import main
 from assistant.config import TtsSettings
 from assistant.tts.synthesizer import Synthesizer
 from assistant.tts.voices import ESPEAK_KOREAN, MANIFEST, VoiceError, install_embedded_voices, load_manifest
@@ -167,7 +167,7 @@ def test_sessions_can_share_one_synthesizer_across_threads(joe, korean_fallback)
     def speak(text):
         try:
             results.append((text, np.concatenate(list(joe.synthesize(text)))))
-        except Exception as err:  # noqa: BLE001 - reported below
+        except Exception as err:
             errors.append(err)
 
     threads = [threading.Thread(target=speak, args=(t,)) for t in [sentence, "Thank you for calling."] * 3]

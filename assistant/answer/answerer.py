@@ -52,12 +52,14 @@ class Answerer:
 
     def linked(self, service: Service) -> list[Service]:
         """Records whose facts an answer about `service` may also quote."""
-        return [*self._local_delivery.get(service.id, ()), *(self._by_id[i] for i in service.delivers if i in self._by_id)]
+        delivered = (self._by_id[i] for i in service.delivers if i in self._by_id)
+        return [*self._local_delivery.get(service.id, ()), *delivered]
 
     def answer(self, question: str, hits: list[tuple[Service, float]], confidence: float,
                previous: Service | None = None) -> Reply:
         intent = classify(question)
-        if previous is not None and (refers_back(question) or (confidence < self._settings.retrieval.min_confidence and intent is not Intent.GENERAL)):
+        unsure = confidence < self._settings.retrieval.min_confidence
+        if previous is not None and (refers_back(question) or (unsure and intent is not Intent.GENERAL)):
             return self._about(previous, intent, question)
         if not hits:
             return Reply(NOT_FOUND, NOT_FOUND, "notice", intent=intent)

@@ -7,10 +7,10 @@ service in the corpus.
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 
-class Intent(str, Enum):
+class Intent(StrEnum):
     APPLY = "apply"
     BENEFIT = "benefit"
     ELIGIBILITY = "eligibility"
@@ -20,7 +20,8 @@ class Intent(str, Enum):
 
 # Checked in this order: "얼마 받을 수 있어요" asks an amount, not eligibility.
 _CUES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
-    (Intent.BENEFIT, re.compile(r"얼마|금액|액수|몇\s*원|혜택|무엇을\s*지원|뭘\s*지원|뭐\s*지원|지원\s*내용|얼만큼|받는\s*돈")),
+    (Intent.BENEFIT, re.compile(r"얼마|금액|액수|몇\s*원|혜택|무엇을\s*지원|뭘\s*지원|뭐\s*지원"
+                                r"|지원\s*내용|얼만큼|받는\s*돈")),
     (Intent.APPLY, re.compile(r"신청|어디서|어디에서|어디로\s*가|어떻게\s*(받|하)|방법|접수|서류|준비물")),
     (Intent.CONTACT, re.compile(r"전화|연락처|연락|문의|번호|상담")),
     (Intent.ELIGIBILITY, re.compile(r"누가|누구|대상|자격|조건|기준|나이|몇\s*살|해당|받을\s*수\s*있")),

@@ -50,7 +50,7 @@ class LlmRewriter:
         self._max_new_tokens = max_new_tokens
 
     @classmethod
-    def load(cls, settings: AnswerSettings) -> "LlmRewriter | None":
+    def load(cls, settings: AnswerSettings) -> LlmRewriter | None:
         reason = missing_reason(settings)
         if reason:
             if settings.engine == "llm":

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import ENGINE_RATE, AudioError, load_audio, resample
-from ..text.transcript_normalize import edit_counts
+from .cer import edit_counts
 
 with warnings.catch_warnings():
     # G.711 μ-law is exactly what audioop implements; it is deprecated from

@@ -15,7 +15,7 @@ if it never uses the word.
 from __future__ import annotations
 
 from ..corpus.targets import infer_targets
-from ..text.analyzer import Analyzer
+from .analyzer import Analyzer
 
 
 def expand(query: str, tokens: list[str], analyzer: Analyzer) -> dict[str, float]:

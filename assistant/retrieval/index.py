@@ -36,9 +36,9 @@ import scipy.sparse as sp
 from rank_bm25 import BM25Okapi
 
 from ..corpus.schema import Service
-from ..files import atomic_write
 from ..corpus.store import Corpus
-from ..text.analyzer import Analyzer
+from ..files import atomic_write
+from .analyzer import Analyzer
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def bigram_query(query: dict[str, float]) -> dict[str, float]:
 class IndexParams:
     """How fields are weighted and normalized and the views combined; part of
     the index fingerprint. Chosen on half of the development questions (see
-    README, "Korean analysis and retrieval")."""
+    docs/retrieval.md)."""
 
     k1: float = 2.0
     weights: dict[str, float] = field(default_factory=lambda: {

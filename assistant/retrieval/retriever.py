@@ -24,7 +24,7 @@ import numpy as np
 from ..config import RetrievalSettings
 from ..corpus.schema import Service
 from ..corpus.store import Corpus
-from ..text.analyzer import Analyzer, default_analyzer
+from .analyzer import Analyzer, default_analyzer
 from .expansion import coverage_terms, expand
 from .index import BM25Index
 from .semantic import SemanticIndex, load_encoder
@@ -153,7 +153,7 @@ def confidence(top_scores: np.ndarray, strength: float) -> float:
     """Probability that the first hit is right, from how far it stands above
     the second and how strongly the question matched: a logistic fit on half
     of the development questions with semantic ranking on, checked on the
-    other half (see README, "Korean analysis and retrieval")."""
+    other half (see docs/retrieval.md)."""
     first = float(top_scores[0]) if len(top_scores) else 0.0
     if first <= 0:
         return 0.0

@@ -22,8 +22,9 @@ import logging
 import threading
 import time
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -145,7 +146,8 @@ class PassageVectors:
                 if str(stored["model"]) != model_id:
                     log.info("ignoring %s: vectors of %s, not %s", path, stored["model"], model_id)
                     return cls(model_id)
-                return cls(model_id, dict(zip(stored["keys"].tolist(), stored["vectors"].astype(np.float32))))
+                vectors = stored["vectors"].astype(np.float32)
+                return cls(model_id, dict(zip(stored["keys"].tolist(), vectors, strict=True)))
         except FileNotFoundError:
             return cls(model_id)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 # faster-whisper logs every call at INFO ("Processing audio with duration …").
 logging.getLogger("faster_whisper").setLevel(logging.WARNING)
 
-# Decoding choices, measured on the speech evaluation set (README, "Hearing the resident").
+# Decoding choices, measured on the speech evaluation set (docs/speech-recognition.md).
 _DECODING = dict(
     # Each utterance stands alone: conditioning on earlier text is how one
     # hallucination turns into a loop.
@@ -36,7 +36,7 @@ _DECODING = dict(
 )
 # Below this, a transcript is more likely noise read as words than speech:
 # real speech scores 0.28 or more (also by phone), hallucinations on noise
-# under 0.07 (README, "Hearing the resident").
+# under 0.07 (docs/speech-recognition.md).
 MIN_CONFIDENCE = 0.2
 
 
@@ -59,7 +59,7 @@ class Transcriber:
         self.settings = settings
 
     @classmethod
-    def load(cls, settings: SttSettings) -> "Transcriber":
+    def load(cls, settings: SttSettings) -> Transcriber:
         """Load the model in `settings.model_dir`; ModelFilesError says what is missing."""
         from faster_whisper import WhisperModel
 

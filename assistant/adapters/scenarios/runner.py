@@ -1,0 +1,173 @@
+"""Replaying scenarios through the conversation core, one session per scenario.
+
+Recordings go through `Session.feed_audio` in 20 ms frames, exactly as a
+microphone delivers them, so endpointing decides where each question ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from time import perf_counter
+
+import numpy as np
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from ...audio import ENGINE_RATE, AudioError, load_audio
+from ...config import Settings
+from ...core.engine import Engine
+from ...core.recordings import collect_turn, feed_file
+from ...core.session import Session
+from ...corpus.store import load_corpus
+from ...evaluation.cer import cer
+from .expectations import ServiceCatalog, check
+from .media import to_mp3
+from .results import RunResult, ScenarioResult, TurnResult
+from .scenario import Scenario, ScenarioError, Turn, load_scenario
+
+log = logging.getLogger(__name__)
+
+
+def run_scenarios(paths: Sequence[Path], base: Settings, *, progress: bool = True) -> RunResult:
+    """Run every usable scenario; unusable ones are reported, never half-run."""
+    # Scenario settings never change the corpus, so one catalog serves every engine.
+    catalog = ServiceCatalog(load_corpus(base.corpus.dir))
+    scenarios, errors = _load_all(paths, catalog)
+    results: dict[int, ScenarioResult] = {}
+    bar = tqdm(total=sum(len(s.turns) for _, s in scenarios), unit="turn", file=sys.stderr,
+               disable=not progress, dynamic_ncols=True)
+    # Scenarios that ask for the same settings share one engine (models load once).
+    groups: dict[str, list[tuple[int, Scenario]]] = {}
+    for index, scenario in scenarios:
+        groups.setdefault(scenario.engine_settings(base).model_dump_json(), []).append((index, scenario))
+    # Log lines print above the bar instead of through it.
+    with bar, logging_redirect_tqdm():
+        for members in groups.values():
+            settings = members[0][1].engine_settings(base)
+            try:
+                engine = Engine.load(settings)
+                engine.warm_up(speech=any(t.audio for _, s in members for t in s.turns), background=False)
+            except Exception as err:
+                log.debug("engine start-up failed", exc_info=True)
+                for _, scenario in members:
+                    errors.append(ScenarioError(scenario.path, [f"settings: the assistant could not start with "
+                                                                f"these settings: {err}"]))
+                    bar.update(len(scenario.turns))
+                continue
+            for index, scenario in members:
+                bar.set_description(scenario.name)
+                results[index] = run_scenario(engine, scenario, catalog, on_turn=lambda _t: bar.update())
+            del engine  # free the models before the next group loads its own
+    return RunResult([results[i] for i in sorted(results)], errors)
+
+
+def _load_all(paths: Sequence[Path], catalog: ServiceCatalog) -> tuple[list[tuple[int, Scenario]], list[ScenarioError]]:
+    scenarios, errors = [], []
+    for index, path in enumerate(paths):
+        try:
+            scenario = load_scenario(path)
+            _check_service_names(scenario, catalog)
+        except ScenarioError as err:
+            errors.append(err)
+            continue
+        scenarios.append((index, scenario))
+    return scenarios, errors
+
+
+def _check_service_names(scenario: Scenario, catalog: ServiceCatalog) -> None:
+    problems = []
+    for i, turn in enumerate(scenario.turns):
+        name = turn.expect.service
+        if name is not None and not catalog.resolve(name):
+            hint = catalog.suggestion(name)
+            problems.append(f"turns[{i}].expect.service: no service named {name!r} in the corpus"
+                            + (f" (did you mean {hint!r}?)" if hint else ""))
+    if problems:
+        raise ScenarioError(scenario.path, problems)
+
+
+def run_scenario(engine: Engine, scenario: Scenario, catalog: ServiceCatalog,
+                 on_turn: Callable[[TurnResult], None] = lambda _t: None) -> ScenarioResult:
+    """All turns in one session, so follow-up questions refer to earlier answers."""
+    start = perf_counter()
+    session = Session(engine, speak=True)
+    turns = []
+    for index, turn in enumerate(scenario.turns):
+        result = run_turn(session, scenario, index, turn, catalog)
+        turns.append(result)
+        on_turn(result)
+    return ScenarioResult(scenario.name, scenario.path, scenario.settings.model_dump(exclude_none=True),
+                          turns, round(perf_counter() - start, 2))
+
+
+def run_turn(session: Session, scenario: Scenario, index: int, turn: Turn, catalog: ServiceCatalog) -> TurnResult:
+    start = perf_counter()
+    result = TurnResult(index, turn.label, "audio" if turn.audio else "text", turn.audio or turn.text,
+                        expect=turn.expect.model_dump(exclude_unset=True), reference=turn.expect.transcript)
+    exchanges = _play(session, scenario, turn, result)
+    if exchanges:
+        _fill(result, exchanges, catalog)
+        result.reasons = check(turn.expect, result, catalog)
+    result.elapsed_s = round(perf_counter() - start, 2)
+    return result
+
+
+def _play(session: Session, scenario: Scenario, turn: Turn, result: TurnResult) -> list[dict]:
+    """The turn's input through the session; a recording that cannot be played fails the turn."""
+    if turn.text is not None:
+        return [collect_turn(session.ask_text(turn.text))]
+    try:
+        audio = load_audio(scenario.audio_path(turn))
+    except (AudioError, OSError) as err:
+        result.reasons.append(f"cannot use the recording: {err}")
+        return []
+    result.input_audio = to_mp3(audio, ENGINE_RATE)
+    result.input_duration_s = round(len(audio) / ENGINE_RATE, 2)
+    # A microphone keeps delivering silence after the question, so the
+    # endpointer ends the turn by its silence rule, as at the kiosk.
+    silence_s = session.engine.settings.vad.trailing_silence_ms / 1000 + 0.1
+    trailing = np.zeros(int(ENGINE_RATE * silence_s), np.float32)
+    exchanges = _exchanges(feed_file(session, np.concatenate([audio, trailing])))
+    if not exchanges:
+        result.reasons.append("no speech found in the recording")
+    return exchanges
+
+
+def _exchanges(events) -> list[dict]:
+    """Each utterance the session heard in a recording, with its reply."""
+    exchanges = []
+    while "answer" in (exchange := collect_turn(events)):
+        exchanges.append(exchange)
+    return exchanges
+
+
+def _fill(result: TurnResult, exchanges: list[dict], catalog: ServiceCatalog) -> None:
+    # The resident is left with the last reply; earlier ones answered part of a split question.
+    last = exchanges[-1]
+    heard = [e["transcript"] for e in exchanges if "transcript" in e]
+    if heard:
+        result.transcript = " ".join(t.text for t in heard)
+        result.transcript_rejected = heard[-1].rejected
+        result.utterances = len(heard)
+        if result.reference is not None:
+            result.cer = round(cer(result.reference, result.transcript), 3)
+    if len(heard) > 1:
+        result.warnings.append(f"the recording was heard as {len(heard)} utterances (a pause ended the turn "
+                               "early); the kiosk answered each, this shows the last answer")
+    found = last.get("found")
+    if found:
+        result.services = [{"id": s.id, "name": s.name, "score": s.score} for s in found.services]
+    answer = last["answer"]
+    result.answer_screen, result.answer_speech, result.answer_kind = answer.screen, answer.speech, answer.kind
+    if answer.service_id:
+        result.answered_service = {"id": answer.service_id, "name": catalog.name(answer.service_id)}
+    result.timings_ms = dict(last.get("timings", {}))
+    chunks = [a.samples for a in last["audio"]]
+    if chunks:
+        rate = last["audio"][0].sample_rate
+        reply = np.concatenate(chunks)
+        result.reply_audio = to_mp3(reply, rate)
+        result.reply_duration_s = round(len(reply) / rate, 2)

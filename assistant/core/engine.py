@@ -1,0 +1,83 @@
+"""Everything loaded once per process and shared by all conversation sessions.
+
+The knowledge base and index load at once (well under a second); the speech
+models load in a background thread, so a process answers typed questions at
+once and spoken ones as soon as the models are ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ..answer.answerer import Answerer
+from ..config import Settings
+from ..corpus.store import load_corpus
+from ..retrieval.retriever import Retriever
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.corpus = load_corpus(settings.corpus.dir)
+        self.retriever = Retriever.load(self.corpus, settings.retrieval)
+        self.answerer = Answerer(self.corpus, settings)
+        self._load_lock = threading.Lock()
+        # Early recognition (see Session) runs here, beside the adapters' own threads.
+        self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="early-stt")
+        self._models: dict[str, object] = {}
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> Engine:
+        return cls(settings or Settings.load())
+
+    def warm_up(self, *, speech: bool = True, tts: bool = True, background: bool = True) -> threading.Thread | None:
+        """Load the speech models now (or in the background) instead of on the first turn.
+
+        A missing or corrupt model is reported here, at start-up, never mid-conversation.
+        """
+
+        def load() -> None:
+            # The morphological analyzer loads on first use (seconds); the first
+            # resident should not wait for it.
+            self.retriever.analyzer.analyze("기초연금")
+            if speech:
+                self.transcriber  # noqa: B018
+            if tts:
+                self.synthesizer  # noqa: B018
+
+        if not background:
+            load()
+            return None
+        thread = threading.Thread(target=load, name="model-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def _shared(self, name: str, load):
+        # One lock for all models: a session asking while warm-up is loading
+        # waits for that load instead of starting a second one.
+        with self._load_lock:
+            if name not in self._models:
+                self._models[name] = load()
+            return self._models[name]
+
+    @property
+    def transcriber(self):
+        from ..stt.transcriber import Transcriber
+
+        return self._shared("stt", lambda: Transcriber.load(self.settings.stt))
+
+    @property
+    def synthesizer(self):
+        from ..tts.synthesizer import Synthesizer
+
+        def load():
+            synthesizer = Synthesizer.load(self.settings.tts)
+            if synthesizer.warning:
+                log.warning(synthesizer.warning)
+            return synthesizer
+
+        return self._shared("tts", load)
