@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
 
 from ..config import Settings
+from ..core.events import Answer, Choice
 from ..corpus.schema import Phone, Service
 from ..corpus.store import Corpus
 from . import extractive
+from .card import service_card
 from .intent import Intent, classify, refers_back
 from .llm import LlmRewriter
 
@@ -17,15 +18,6 @@ log = logging.getLogger(__name__)
 
 DID_NOT_HEAR = "잘 못 들었어요. 다시 말씀해 주세요."
 NOT_FOUND = "죄송해요, 그 내용은 찾지 못했어요. 다른 말로 다시 말씀해 주시거나 상담원 연결을 눌러 주세요."
-
-
-@dataclass(frozen=True)
-class Reply:
-    screen: str
-    speech: str
-    kind: str  # "answer" | "clarify" | "repeat" | "notice"
-    service: Service | None = None
-    intent: Intent = Intent.GENERAL
 
 
 class Answerer:
@@ -56,22 +48,25 @@ class Answerer:
         return [*self._local_delivery.get(service.id, ()), *delivered]
 
     def answer(self, question: str, hits: list[tuple[Service, float]], confidence: float,
-               previous: Service | None = None) -> Reply:
+               previous: Service | None = None) -> Answer:
         intent = classify(question)
         unsure = confidence < self._settings.retrieval.min_confidence
         if previous is not None and (refers_back(question) or (unsure and intent is not Intent.GENERAL)):
             return self._about(previous, intent, question)
         if not hits:
-            return Reply(NOT_FOUND, NOT_FOUND, "notice", intent=intent)
+            return Answer(NOT_FOUND, NOT_FOUND, "notice")
         if confidence < self._settings.retrieval.min_confidence and len(hits) > 1:
-            screen, speech = extractive.clarify([s for s, _ in hits])
-            return Reply(screen, speech, "clarify", intent=intent)
+            candidates = [s for s, _ in hits]
+            screen, speech = extractive.clarify(candidates)
+            return Answer(screen, speech, "clarify",
+                          choices=tuple(Choice(c.id, c.name) for c in candidates[:extractive.CLARIFY_CHOICES]))
         return self._about(hits[0][0], intent, question)
 
-    def _about(self, service: Service, intent: Intent, question: str) -> Reply:
+    def _about(self, service: Service, intent: Intent, question: str) -> Answer:
         phones = self.phones_for(service)
         speech = extractive.speech_answer(service, intent, phones)
         if self._rewriter is not None:
             record = "\n".join(s.full_text() for s in [service, *self.linked(service)])
             speech = self._rewriter.rewrite(question, speech, record) or speech
-        return Reply(extractive.screen_answer(service, phones), speech, "answer", service, intent)
+        return Answer(extractive.screen_answer(service, phones), speech, "answer",
+                      card=service_card(service, phones), service=service)

@@ -109,9 +109,12 @@ def screen_answer(service: Service, phones: list[Phone]) -> str:
     return "\n".join(lines)
 
 
+CLARIFY_CHOICES = 3
+
+
 def clarify(candidates: list[Service]) -> tuple[str, str]:
     """Screen and speech text asking which of the close candidates is meant."""
-    names = [c.name for c in candidates[:3]]
+    names = [c.name for c in candidates[:CLARIFY_CHOICES]]
     screen = "어떤 서비스를 찾으세요?\n" + "\n".join(f"{i}. {n}" for i, n in enumerate(names, 1))
     speech = f"{', '.join(names)} 중에서 어떤 것이 궁금하세요? 서비스 이름을 말씀해 주세요."
     return screen, speech

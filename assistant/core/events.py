@@ -6,9 +6,24 @@ translate them to their own I/O.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..corpus.schema import Service
+
+# Marks a field that stays inside the process: never serialized, never logged.
+INTERNAL = {"internal": True}
+
+
+def _json_value(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -18,12 +33,12 @@ class Event:
         return type(self).__name__
 
     def to_json(self) -> dict:
-        """A JSON-safe dict for sockets and reports; audio goes separately."""
-        out = {"type": self.type}
+        """A JSON-safe dict for sockets and reports; audio and internal fields stay out."""
+        out: dict[str, Any] = {"type": self.type}
         for f in fields(self):
             value = getattr(self, f.name)
-            if not isinstance(value, np.ndarray):
-                out[f.name] = [asdict(v) for v in value] if isinstance(value, tuple) else value
+            if not f.metadata.get("internal") and not isinstance(value, np.ndarray):
+                out[f.name] = _json_value(value)
         return out
 
 
@@ -40,7 +55,7 @@ class SpeechEnded(Event):
     # "end_of_input": the stream ended while the resident was speaking.
     reason: str = "silence"
     # The utterance, float32 mono 16 kHz; never serialized or logged.
-    audio: np.ndarray | None = field(default=None, repr=False, compare=False)
+    audio: np.ndarray | None = field(default=None, repr=False, compare=False, metadata=INTERNAL)
 
 
 
@@ -67,13 +82,47 @@ class ServicesFound(Event):
     confidence: float
 
 
+# answer: about one service; clarify: which of close services is meant;
+# repeat: nothing usable was heard; notice: a fixed sentence (greeting, goodbye);
+# handoff: how to reach a person.
+AnswerKind = Literal["answer", "clarify", "repeat", "notice", "handoff"]
+
+
+@dataclass(frozen=True)
+class PhoneEntry:
+    organization: str
+    number: str
+
+
+@dataclass(frozen=True)
+class ServiceCard:
+    """What a screen shows of the service an answer is about (built in `answer/card.py`)."""
+
+    id: str
+    name: str
+    region: str  # "" for a national program
+    how_to_apply: str
+    phones: tuple[PhoneEntry, ...]
+    source: str  # in words: "2024 복지서비스 안내 책자 220쪽"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A service offered to pick from (a clarifying question)."""
+
+    id: str
+    name: str
+
+
 @dataclass(frozen=True)
 class Answer(Event):
     screen: str
     speech: str
-    # "answer", "clarify" (ask which service), "repeat" (did not hear), "notice"
-    kind: str = "answer"
-    service_id: str | None = None
+    kind: AnswerKind = "answer"
+    card: ServiceCard | None = None
+    choices: tuple[Choice, ...] = ()
+    # The service the answer is about, for the conversation's context.
+    service: Service | None = field(default=None, repr=False, compare=False, metadata=INTERNAL)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from concurrent.futures import Future
+from dataclasses import replace
 from time import perf_counter
 
 import numpy as np
 
-from ..answer.answerer import DID_NOT_HEAR, Reply
+from ..answer.answerer import DID_NOT_HEAR
 from ..audio import StreamResampler, to_mono_float
 from ..config import VadSettings
 from ..corpus.schema import Service
@@ -58,7 +59,7 @@ class Session:
         self._vad = vad or engine.settings.vad
         self._endpointer = Endpointer(self._vad)
         self._resampler: StreamResampler | None = None
-        self._last_reply: Reply | None = None
+        self._last_reply: Answer | None = None
         self._context: Service | None = None
         self._early: tuple[int, Future] | None = None  # (audio length, early recognition)
 
@@ -116,7 +117,7 @@ class Session:
         yield Transcript(text=result.text, confidence=round(result.confidence, 3), rejected=result.rejected)
         if result.rejected:
             log.info("transcript rejected: %s", result.rejected)
-            yield from self._deliver(Reply(DID_NOT_HEAR, DID_NOT_HEAR, "repeat"), timings, start)
+            yield from self._deliver(Answer(DID_NOT_HEAR, DID_NOT_HEAR, "repeat"), timings, start)
             return
         log.info("heard: %s", mask_personal(result.text))
         yield from self._answer(result.text, timings, start,
@@ -127,13 +128,13 @@ class Session:
         start = perf_counter()
         text = text.strip()
         if not text:
-            yield from self._deliver(Reply(DID_NOT_HEAR, DID_NOT_HEAR, "repeat"), {}, start)
+            yield from self._deliver(Answer(DID_NOT_HEAR, DID_NOT_HEAR, "repeat"), {}, start)
             return
         yield from self._answer(text, {}, start)
 
     def say(self, text: str) -> Iterator[Event]:
         """Speak a fixed notice (a greeting, a transfer message) as a turn of its own."""
-        yield from self._deliver(Reply(text, text, "notice"), {}, perf_counter(), remember=False)
+        yield from self._deliver(Answer(text, text, "notice"), {}, perf_counter(), remember=False)
 
     def replay(self) -> Iterator[Event]:
         """다시 듣기: the last answer again, at the current speaking rate."""
@@ -165,18 +166,17 @@ class Session:
         reply = self.engine.answerer.answer(question, [(h.service, h.score) for h in search.hits],
                                             search.confidence, self._context)
         if preface:
-            reply = Reply(reply.screen, f"{preface} {reply.speech}", reply.kind, reply.service, reply.intent)
+            reply = replace(reply, speech=f"{preface} {reply.speech}")
         timings["answer"] = _ms(t)
         yield from self._deliver(reply, timings, start)
 
-    def _deliver(self, reply: Reply, timings: dict, start: float, remember: bool = True) -> Iterator[Event]:
+    def _deliver(self, reply: Answer, timings: dict, start: float, remember: bool = True) -> Iterator[Event]:
         if remember:
             self._last_reply = reply
             # Follow-up questions ("그건 얼마예요?") refer to the last service answered,
             # even across a clarifying question or a "did not hear".
             self._context = reply.service or self._context
-        yield Answer(screen=reply.screen, speech=reply.speech, kind=reply.kind,
-                     service_id=reply.service.id if reply.service else None)
+        yield reply
         if self.speak:
             t = perf_counter()
             synthesizer = self.engine.synthesizer

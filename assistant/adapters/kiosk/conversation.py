@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
+from dataclasses import asdict
 from time import monotonic
 
 import numpy as np
@@ -24,10 +25,9 @@ import numpy as np
 from assistant.config import Settings
 from assistant.core.engine import Engine
 from assistant.core.event_pump import EventPump
-from assistant.core.events import Answer, Event, Notice, ReplyAudio, SpeechEnded, SpeechStarted, Timings
+from assistant.core.events import Answer, Event, Notice, ReplyAudio, ServiceCard, SpeechEnded, SpeechStarted, Timings
 from assistant.core.session import Session
 
-from ...answer.card import phone_entries, service_card
 from .cues import Cues
 from .protocol import Command
 
@@ -56,7 +56,7 @@ class Conversation:
         self._frames: asyncio.Queue = asyncio.Queue()
         self._turn_task: asyncio.Task | None = None
         self._speech_open = False
-        self._service = None  # the last service answered, for 상담원 연결
+        self._card: ServiceCard | None = None  # the last service answered, for 상담원 연결
         self._dirty = False  # something of this resident's is on screen or in memory
         self._last_activity = monotonic()
         self._tasks: list[asyncio.Task] = []
@@ -198,12 +198,9 @@ class Conversation:
             await self._set_state(READY)
 
     def _message(self, event: Event, turn: int) -> dict:
-        message = {**event.to_json(), "turn": turn}
-        if isinstance(event, Answer):
-            service = self.engine.corpus.by_id().get(event.service_id) if event.service_id else None
-            self._service = service or self._service
-            message["card"] = service_card(self.engine.answerer, service) if service else None
-        return message
+        if isinstance(event, Answer) and event.card is not None:
+            self._card = event.card
+        return {**event.to_json(), "turn": turn}
 
     async def _interrupt(self, notify: bool = True) -> None:
         task, self._turn_task = self._turn_task, None
@@ -224,12 +221,13 @@ class Conversation:
 
     async def _agent(self) -> None:
         office = self.settings.office_phone
-        phones = phone_entries(self.engine.answerer, self._service) if self._service else []
-        await self._send({"type": "agent", "service": self._service.name if self._service else None,
+        card = self._card
+        phones = [asdict(p) for p in card.phones] if card else []
+        await self._send({"type": "agent", "service": card.name if card else None,
                           "phones": phones, "office_phone": office})
         speech = f"주민센터 전화번호는 {office}번입니다."
-        if phones:
-            speech = f"{self._service.name} 문의는 {phones[0]['number']}번, " + speech
+        if card and card.phones:
+            speech = f"{card.name} 문의는 {card.phones[0].number}번, " + speech
         self._start_turn(lambda: self.session.say(speech + " 화면의 번호로 전화하시면 상담원과 이야기하실 수 있어요."))
 
     # --- privacy -------------------------------------------------------------
@@ -242,7 +240,7 @@ class Conversation:
         while not self._frames.empty():
             self._frames.get_nowait()
         await self._run(self.session.reset)
-        self._service = None
+        self._card = None
         self._speech_open = False
         self._dirty = False
         if reason == "idle":  # the next resident starts from the kiosk's own defaults

@@ -162,8 +162,8 @@ def _fill(result: TurnResult, exchanges: list[dict], catalog: ServiceCatalog) ->
         result.services = [{"id": s.id, "name": s.name, "score": s.score} for s in found.services]
     answer = last["answer"]
     result.answer_screen, result.answer_speech, result.answer_kind = answer.screen, answer.speech, answer.kind
-    if answer.service_id:
-        result.answered_service = {"id": answer.service_id, "name": catalog.name(answer.service_id)}
+    if answer.card is not None:
+        result.answered_service = {"id": answer.card.id, "name": answer.card.name}
     result.timings_ms = dict(last.get("timings", {}))
     chunks = [a.samples for a in last["audio"]]
     if chunks:
