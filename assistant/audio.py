@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import soundfile
 import soxr
 
 ENGINE_RATE = 16000
+# soxr's qualities: "HQ" delays a stream by about 66 ms; "QQ" (cubic) by well
+# under 1 ms, for a live input where reaction time matters more.
+ResampleQuality = Literal["HQ", "QQ"]
 
 
 class AudioError(ValueError):
@@ -51,9 +55,7 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int = ENGINE_RATE) ->
 class StreamResampler:
     """Resamples a live stream frame by frame without clicks at frame edges."""
 
-    def __init__(self, from_rate: int, to_rate: int = ENGINE_RATE, quality: str = "HQ"):
-        """`quality` is soxr's: "HQ" delays a stream by about 66 ms, "QQ" (cubic) by
-        well under 1 ms, for a live input where reaction time matters more."""
+    def __init__(self, from_rate: int, to_rate: int = ENGINE_RATE, quality: ResampleQuality = "HQ"):
         if from_rate <= 0:
             raise AudioError(f"invalid sample rate {from_rate}")
         self.from_rate, self.to_rate = from_rate, to_rate

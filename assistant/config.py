@@ -118,6 +118,9 @@ class KioskSettings(_Section):
     hands_free: bool = False
     # No input for this long: the conversation is wiped from screen and memory.
     idle_reset_s: float = Field(90.0, gt=0)
+    # After 말하기, nothing said this long: the kiosk asks once whether the resident wants
+    # to say something, then stops listening after as long again. None: it listens on.
+    listen_prompt_s: float | None = Field(8.0, gt=0)
     # Clients beyond loopback allowed to open the page, as networks ("192.168.10.0/24").
     allowed_networks: tuple[IPvAnyNetwork, ...] = ()
 

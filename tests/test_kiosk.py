@@ -28,6 +28,7 @@ from rapidfuzz import fuzz
 
 from assistant.audio import load_audio, resample, to_int16, write_wav
 from assistant.config import PROJECT_ROOT, KioskSettings, Settings
+from assistant.core.prompts import KIOSK
 
 CHROMIUM = Path("/usr/bin/chromium")
 SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
@@ -436,8 +437,10 @@ def test_pressing_talk_during_a_reply_stops_it_and_listens(spoken):
     # A shaky double press: the first finishes the (silent) question, the second is ignored.
     page.wait_for_timeout(800)
     page.dblclick("#talk")
-    notice = wait_message(page, seen, of_type("Notice"), start, timeout=10)
-    assert "들리지 않았어요" in notice["message"] and page.is_visible("#notice")
+    # The notice is spoken as well as shown.
+    notice = wait_message(page, seen, lambda m: of_type("Answer")(m) and m["kind"] == "notice", start, timeout=10)
+    assert "들리지 않았어요" in notice["speech"] and page.is_visible("#notice")
+    assert "들리지 않았어요" in page.inner_text("#notice")
     page.wait_for_selector('#state[data-state="ready"]', timeout=10_000)
     page.wait_for_timeout(1000)
     assert page.get_attribute("#state", "data-state") == "ready"
@@ -605,7 +608,8 @@ def test_idle_time_wipes_the_screen_and_the_memory(browser, open_kiosk):
     page.click("#replay")  # nothing left to replay: the answer is gone from the server's memory too
     wait_message(page, seen, of_type("state", state="thinking"), start, timeout=10)
     wait_message(page, seen, of_type("state", state="ready"), start, timeout=10)
-    assert not any(of_type("Answer")(m) for m in seen["received"][start:])
+    answers = [m for m in seen["received"][start:] if of_type("Answer")(m)]
+    assert [m["speech"] for m in answers] == [KIOSK.nothing_to_replay]  # not the wiped answer
     page.close()
 
 

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from phone_support import SPEECH, bridge, engine, main_server
 
-from assistant.adapters.phone import prompts
 from assistant.adapters.phone.client import Caller, phone_audio, trim_silence
 from assistant.adapters.phone.protocol import (
     FRAME_BYTES,
@@ -33,6 +32,7 @@ from assistant.adapters.phone.protocol import (
 from assistant.audio import resample, to_mono_float
 from assistant.config import VadSettings
 from assistant.core.events import Answer, ReplyAudio, ServicesFound, SpeechStarted, Transcript
+from assistant.core.prompts import PHONE
 from assistant.stt.endpointer import Endpointer, SpeechEnd
 
 # Questions tagged "question" in the shared speech set. None is about welfare,
@@ -260,7 +260,7 @@ def _timed(calls, who, kind):
 
 def test_the_greeting_says_what_the_line_does_and_that_0_reaches_a_person(calls):
     first = _events(calls, "listener", Answer)[0]
-    assert first.speech == prompts.GREETING and "0번" in first.speech
+    assert first.speech == PHONE.greeting and "0번" in first.speech
     heard = calls["listener"]["greeting_audio"]
     assert len(heard) / 8000 > 4.0
     # What came down the line is speech (wrong byte order or rate would not be).
@@ -317,7 +317,7 @@ def test_9_repeats_the_last_answer_and_star_repeats_it_slower(calls):
 def test_0_speaks_the_human_line_and_hangs_up(calls):
     transferred = calls["transferred"]
     notice = _events(calls, "transferred", Answer)[-1]
-    assert notice.speech == prompts.transfer(calls["server"].human_line)
+    assert notice.speech == PHONE.handoff_speech(None, calls["server"].human_line)
     assert calls["server"].human_line in notice.speech
     assert transferred["transfer_audio_s"] > 3.0
     assert transferred["hangup_frame"] and transferred["closed"]
@@ -325,7 +325,7 @@ def test_0_speaks_the_human_line_and_hangs_up(calls):
 
 def test_0_can_be_set_to_stay_on_the_line(calls):
     notices = [e.speech for e in _events(calls, "stayed", Answer)]
-    assert notices == [prompts.GREETING, prompts.transfer(calls["server"].human_line), prompts.GOODBYE]
+    assert notices == [PHONE.greeting, PHONE.handoff_speech(None, calls["server"].human_line), PHONE.goodbye]
     assert calls["stayed"]["closed"]  # by the idle goodbye, not by the transfer
 
 
@@ -380,7 +380,7 @@ def test_a_bad_frame_is_dropped_and_the_call_goes_on(bridge_server, bad, caplog)
         caller = await _raw_call(address, bad)
         await asyncio.sleep(0.3)
         caller.press("9")  # nothing answered yet: the line says so, so it is still listening
-        answered = await asyncio.to_thread(_said, str(caller.call_id), prompts.NOTHING_TO_REPEAT)
+        answered = await asyncio.to_thread(_said, str(caller.call_id), PHONE.nothing_to_replay)
         await caller.hang_up()
         return str(caller.call_id), answered
 
@@ -434,7 +434,7 @@ def test_call_logs_name_the_call_and_never_what_was_said(calls):
 
 def test_a_silent_caller_hears_goodbye_and_is_hung_up(calls):
     notices = [e.speech for e in _events(calls, "silent", Answer)]
-    assert notices == [prompts.GREETING, prompts.GOODBYE]
+    assert notices == [PHONE.greeting, PHONE.goodbye]
     assert calls["silent"]["closed"] and calls["silent"]["hangup_frame"]
 
 

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.adapters.phone import prompts
 from assistant.adapters.phone.client import Caller
 from assistant.adapters.phone.protocol import (
     HEADER,
@@ -24,6 +23,7 @@ from assistant.adapters.phone.protocol import (
     read_frame,
 )
 from assistant.core.events import Answer
+from assistant.core.prompts import PHONE
 
 # --- the parser, on its own -------------------------------------------------------------
 
@@ -124,7 +124,7 @@ async def _healthy_call(address) -> float | None:
     start = time.monotonic()
     first = await caller.wait_audio(start, timeout=30)
     await caller.hang_up()
-    greeted = any(isinstance(e, Answer) and e.speech == prompts.GREETING
+    greeted = any(isinstance(e, Answer) and e.speech == PHONE.greeting
                   for _, e in bridge().events[str(caller.call_id)])
     return None if first is None or not greeted else first - start
 

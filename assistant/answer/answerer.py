@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from ..config import Settings
 from ..core.events import Answer, Choice
+from ..core.prompts import NOT_FOUND
 from ..corpus.schema import Phone, Service
 from ..corpus.store import Corpus
 from . import extractive
@@ -16,8 +17,6 @@ from .llm import LlmRewriter
 
 log = logging.getLogger(__name__)
 
-DID_NOT_HEAR = "잘 못 들었어요. 다시 말씀해 주세요."
-NOT_FOUND = "죄송해요, 그 내용은 찾지 못했어요. 다른 말로 다시 말씀해 주시거나 상담원 연결을 눌러 주세요."
 
 
 class Answerer:

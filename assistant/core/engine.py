@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 
 from ..answer.answerer import Answerer
 from ..config import Settings
@@ -17,6 +20,9 @@ from ..corpus.store import load_corpus
 from ..retrieval.retriever import Retriever
 
 log = logging.getLogger(__name__)
+
+# Fixed sentences kept in memory: a few per channel and speaking rate, plus handoffs.
+MAX_PROMPTS = 256
 
 
 class Engine:
@@ -29,13 +35,18 @@ class Engine:
         # Early recognition (see Session) runs here, beside the adapters' own threads.
         self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="early-stt")
         self._models: dict[str, object] = {}
+        # Fixed sentences (prompts, greetings, handoffs) are synthesized once per speaking rate.
+        self._prompt_audio: dict[tuple[str, float], tuple[np.ndarray, ...]] = {}
+        self._prompt_lock = threading.Lock()
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Engine:
         return cls(settings or Settings.load())
 
-    def warm_up(self, *, speech: bool = True, tts: bool = True, background: bool = True) -> threading.Thread | None:
-        """Load the speech models now (or in the background) instead of on the first turn.
+    def warm_up(self, *, speech: bool = True, tts: bool = True, background: bool = True,
+                prompts: Sequence[str] = ()) -> threading.Thread | None:
+        """Load the speech models now (or in the background) instead of on the first turn,
+        and synthesize the channel's fixed `prompts` so that no resident waits for them.
 
         A missing or corrupt model is reported here, at start-up, never mid-conversation.
         """
@@ -48,6 +59,8 @@ class Engine:
                 self.transcriber  # noqa: B018
             if tts:
                 self.synthesizer  # noqa: B018
+                for text in prompts:
+                    self.prompt_audio(text, self.settings.tts.length_scale)
 
         if not background:
             load()
@@ -63,6 +76,20 @@ class Engine:
             if name not in self._models:
                 self._models[name] = load()
             return self._models[name]
+
+    def prompt_audio(self, text: str, length_scale: float) -> tuple[np.ndarray, ...]:
+        """A fixed sentence's audio chunks (int16, the synthesizer's rate), made on first use."""
+        key = (text, length_scale)
+        with self._prompt_lock:
+            cached = self._prompt_audio.get(key)
+        if cached is None:
+            # Two sessions asking at once may both synthesize; both results are the same.
+            cached = tuple(self.synthesizer.synthesize(text, length_scale))
+            with self._prompt_lock:
+                if len(self._prompt_audio) >= MAX_PROMPTS:
+                    self._prompt_audio.pop(next(iter(self._prompt_audio)))
+                self._prompt_audio[key] = cached
+        return cached
 
     @property
     def transcriber(self):

@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-from collections.abc import Iterator
 
-from .events import Event
+from .events import Event, EventStream
 
 
 class EventPump:
@@ -20,7 +19,7 @@ class EventPump:
 
     _DONE = object()
 
-    def __init__(self, events: Iterator[Event], pool: concurrent.futures.Executor):
+    def __init__(self, events: EventStream, pool: concurrent.futures.Executor):
         self._events, self._pool = events, pool
         self._step: concurrent.futures.Future | None = None
 

@@ -1,12 +1,17 @@
-"""Typed events a conversation session emits, in the order they happen.
+"""Typed events a conversation emits, in the order they happen.
 
-Adapters (CLI, kiosk, phone bridge, script runner) subscribe to these and only
-translate them to their own I/O.
+The session (the pipeline) emits what it heard, found and answered; the
+controller (turn-taking) adds state changes, interruptions, resets and the end
+of a conversation, and stamps every event with the number of the reply turn it
+belongs to. Adapters (CLI, kiosk, phone bridge, scenario runner) only translate
+these to their own I/O.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -21,13 +26,18 @@ INTERNAL = {"internal": True}
 def _json_value(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, tuple):
         return [_json_value(v) for v in value]
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Event:
+    # The reply turn this event belongs to (0: outside any turn); set by the controller.
+    turn: int = 0
+
     @property
     def type(self) -> str:
         return type(self).__name__
@@ -47,16 +57,18 @@ class SpeechStarted(Event):
     at_s: float
 
 
+# silence: the resident stopped; max_length: the turn ran too long;
+# end_of_input: the stream ended (or 말하기 was pressed again) while the resident was speaking.
+EndReason = Literal["silence", "max_length", "end_of_input"]
+
+
 @dataclass(frozen=True)
 class SpeechEnded(Event):
     at_s: float
     duration_s: float
-    # "silence": the resident stopped; "max_length": the turn ran too long;
-    # "end_of_input": the stream ended while the resident was speaking.
-    reason: str = "silence"
+    reason: EndReason = "silence"
     # The utterance, float32 mono 16 kHz; never serialized or logged.
     audio: np.ndarray | None = field(default=None, repr=False, compare=False, metadata=INTERNAL)
-
 
 
 @dataclass(frozen=True)
@@ -150,9 +162,68 @@ class Timings(Event):
     ms: dict[str, float]
 
 
+NoticeLevel = Literal["info", "warning", "error"]
+# resident: shown (and, when the core says it, spoken) to the person in front of the kiosk;
+# staff: for the office and the logs only (a missing microphone).
+Audience = Literal["resident", "staff"]
+
+
 @dataclass(frozen=True)
 class Notice(Event):
     """Something the adapter should show or log (a missing voice, bad input)."""
 
     message: str
-    level: str = "info"
+    level: NoticeLevel = "info"
+    audience: Audience = "resident"
+
+
+class State(StrEnum):
+    """What the conversation is doing, as a resident should see and hear it."""
+
+    READY = "ready"  # waiting (hands-free: the microphone is open)
+    LISTENING = "listening"  # 듣는 중
+    THINKING = "thinking"  # 생각 중
+    SPEAKING = "speaking"  # 말하는 중
+
+
+@dataclass(frozen=True)
+class StateChanged(Event):
+    state: State
+    hands_free: bool
+
+
+@dataclass(frozen=True)
+class Interrupted(Event):
+    """The reply of `turn` was cut: stop playing its audio at once."""
+
+
+@dataclass(frozen=True)
+class Handoff(Event):
+    """The resident asked for a person: whom to call (the service's numbers first)."""
+
+    service: str | None
+    phones: tuple[PhoneEntry, ...]
+    office_phone: str
+
+
+ResetReason = Literal["restart", "idle"]
+
+
+@dataclass(frozen=True)
+class ConversationReset(Event):
+    """Everything of this resident is forgotten (처음으로, or idle at the kiosk)."""
+
+    reason: ResetReason
+    hands_free: bool
+
+
+@dataclass(frozen=True)
+class ConversationEnded(Event):
+    """The conversation is over (the phone line hangs up): idle, handed off, or closed."""
+
+    reason: str
+
+
+# What a session's turn methods return: events, made one at a time as the
+# consumer asks; closing it stops the work (a reply being cut).
+EventStream = Generator[Event, None, None]

@@ -1,36 +1,42 @@
-"""One conversation: audio frames or typed text in, typed events out.
+"""One conversation's pipeline and memory: audio frames or typed text in, typed events out.
 
-Every adapter (CLI, kiosk, phone bridge, script runner) drives this class and
-only translates its events to its own I/O. A session is cheap: the models live
-in the shared `Engine`.
+A session is cheap: the models live in the shared `Engine`. Live adapters
+drive it through the `Controller` (turn-taking); the CLI and tests may drive
+it directly.
 
-Live audio has two halves so that an adapter can keep listening while a reply
-plays (barge-in): `listen()` runs endpointing only and returns at once;
-`respond(ended)` runs recognition, retrieval, answer and speech for one
-utterance as a generator that the adapter may stop at any event. `feed_audio()`
-chains both for adapters that do not overlap them.
+Its methods fall into two groups that touch disjoint state, so that the
+controller can run them on two lanes (threads) at once: listening
+(`listen`, `end_of_audio`, `reset_listening`: the endpointer and the input
+resampler) keeps running while a reply is being made, and the turn
+(`respond`, `ask_text`, `say`, `replay`, `slower`, `forget`: what was said
+and answered) runs one step at a time. The only thing they share is the
+early recognition, handed over through a lock.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from concurrent.futures import Future
+import threading
+from concurrent.futures import Executor, Future
 from dataclasses import replace
 from time import perf_counter
 
 import numpy as np
 
-from ..answer.answerer import DID_NOT_HEAR
-from ..audio import StreamResampler, to_mono_float
+from ..audio import ResampleQuality, StreamResampler, to_mono_float
 from ..config import VadSettings
 from ..corpus.schema import Service
 from ..privacy import mask_personal
-from ..stt.endpointer import Endpointer, SpeechPause, SpeechStart
+from ..stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart
+from ..stt.transcriber import TranscriptResult
+from . import prompts
 from .engine import Engine
 from .events import (
     Answer,
+    AnswerKind,
+    EndReason,
     Event,
+    EventStream,
     ReplyAudio,
     ServiceHit,
     ServicesFound,
@@ -42,7 +48,6 @@ from .events import (
 
 log = logging.getLogger(__name__)
 
-CUT_SHORT = "말씀이 길어서 앞부분까지 듣고 답해 드릴게요."
 SLOWEST = 2.0
 
 
@@ -52,92 +57,142 @@ def _ms(since: float) -> float:
 
 class Session:
     def __init__(self, engine: Engine, *, speak: bool = True, length_scale: float | None = None,
-                 vad: VadSettings | None = None):
+                 vad: VadSettings | None = None, early_recognition: Executor | None = None,
+                 resample_quality: ResampleQuality = "HQ"):
+        """`early_recognition` runs recognition that starts before a turn has ended
+        (default: the engine's background pool; the scenario runner passes a lane it waits on).
+        `resample_quality` is the input resampler's (see `StreamResampler`)."""
         self.engine = engine
         self.speak = speak
         self.length_scale = length_scale or engine.settings.tts.length_scale
         self._vad = vad or engine.settings.vad
         self._endpointer = Endpointer(self._vad)
         self._resampler: StreamResampler | None = None
+        self._resample_quality = resample_quality
+        self._early_pool = early_recognition or engine.background
+        self._early_lock = threading.Lock()
+        self._early: tuple[int, Future[TranscriptResult]] | None = None  # (audio length, early recognition)
         self._last_reply: Answer | None = None
         self._context: Service | None = None
-        self._early: tuple[int, Future] | None = None  # (audio length, early recognition)
 
-    # --- live audio -------------------------------------------------------
+    @property
+    def has_answer(self) -> bool:
+        """Whether 다시 듣기 has something to say again."""
+        return self._last_reply is not None
+
+    # --- listening (the listen lane) ---------------------------------------------
     def listen(self, samples: np.ndarray, sample_rate: int) -> list[Event]:
         """Endpointing only: int16 or float frames, any rate, mono or (n, channels)."""
         if self._resampler is None or self._resampler.from_rate != sample_rate:
-            self._resampler = StreamResampler(sample_rate)
+            self._resampler = StreamResampler(sample_rate, quality=self._resample_quality)
         frame = self._resampler(to_mono_float(samples))
         return self._translate(self._endpointer.process(frame))
 
     def end_of_audio(self) -> list[Event]:
-        """The input stream ended: close an utterance still open."""
-        return self._translate(self._endpointer.flush())
+        """The input stream ended (or the resident said they are done): close an utterance still open."""
+        return self._translate(self._endpointer.flush(), reason="end_of_input")
 
-    def feed_audio(self, samples: np.ndarray, sample_rate: int) -> Iterator[Event]:
-        yield from self._with_replies(self.listen(samples, sample_rate))
+    def reset_listening(self) -> None:
+        """Forget any partial utterance."""
+        self._endpointer.reset()
+        self._resampler = None
+        with self._early_lock:
+            self._early = None
 
-    def finish_audio(self) -> Iterator[Event]:
-        yield from self._with_replies(self.end_of_audio())
-
-    def _with_replies(self, events: list[Event]) -> Iterator[Event]:
-        for event in events:
-            yield event
-            if isinstance(event, SpeechEnded):
-                yield from self.respond(event)
-
-    def _translate(self, events: list) -> list[Event]:
+    def _translate(self, events: list, reason: EndReason | None = None) -> list[Event]:
         out: list[Event] = []
         for event in events:
             if isinstance(event, SpeechPause):
                 # Recognize now, while the trailing silence runs out: if the
                 # turn ends with this same audio, the answer is that much sooner.
-                self._early = (len(event.audio), self.engine.background.submit(
-                    self.engine.transcriber.transcribe, event.audio))
+                future = self._early_pool.submit(self.engine.transcriber.transcribe, event.audio)
+                with self._early_lock:
+                    self._early = (len(event.audio), future)
             elif isinstance(event, SpeechStart):
                 out.append(SpeechStarted(at_s=round(event.at_s, 3)))
-            else:
+            elif isinstance(event, SpeechEnd):
                 out.append(SpeechEnded(at_s=round(event.at_s, 3), duration_s=round(len(event.audio) / 16000, 3),
-                                       reason=event.reason, audio=event.audio))
+                                       reason=event.reason if reason is None else reason, audio=event.audio))
         return out
 
-    def _transcribe(self, audio: np.ndarray):
-        early, self._early = self._early, None
+    # --- synchronous use (CLI, tests): listening and answering in one stream ----
+    def feed_audio(self, samples: np.ndarray, sample_rate: int) -> EventStream:
+        yield from self._with_replies(self.listen(samples, sample_rate))
+
+    def finish_audio(self) -> EventStream:
+        yield from self._with_replies(self.end_of_audio())
+
+    def _with_replies(self, events: list[Event]) -> EventStream:
+        for event in events:
+            yield event
+            if isinstance(event, SpeechEnded):
+                yield from self.respond(event)
+
+    def reset(self) -> None:
+        """처음으로 / idle: forget the conversation and any partial utterance."""
+        self.reset_listening()
+        self.forget()
+
+    # --- the turn (the turn lane) -------------------------------------------------
+    def _transcribe(self, audio: np.ndarray) -> TranscriptResult:
+        with self._early_lock:
+            early, self._early = self._early, None
         if early is not None and early[0] == len(audio):
             return early[1].result()
         return self.engine.transcriber.transcribe(audio)
 
-    def respond(self, ended: SpeechEnded) -> Iterator[Event]:
+    def respond(self, ended: SpeechEnded) -> EventStream:
         """Recognize one utterance and answer it."""
         start = perf_counter()
         timings = {"endpoint": float(self._vad.trailing_silence_ms if ended.reason == "silence" else 0)}
+        if ended.audio is None:
+            raise ValueError("respond() needs the utterance's audio")
         result = self._transcribe(ended.audio)
         timings["stt"] = _ms(start)
         yield Transcript(text=result.text, confidence=round(result.confidence, 3), rejected=result.rejected)
         if result.rejected:
             log.info("transcript rejected: %s", result.rejected)
-            yield from self._deliver(Answer(DID_NOT_HEAR, DID_NOT_HEAR, "repeat"), timings, start)
+            yield from self._deliver(Answer(prompts.DID_NOT_HEAR, prompts.DID_NOT_HEAR, "repeat"), timings, start)
             return
-        log.info("heard: %s", mask_personal(result.text))
+        log.debug("heard: %s", mask_personal(result.text))
         yield from self._answer(result.text, timings, start,
-                                preface=CUT_SHORT if ended.reason == "max_length" else "")
+                                preface=prompts.CUT_SHORT if ended.reason == "max_length" else "")
 
-    # --- text and controls ---------------------------------------------------
-    def ask_text(self, text: str) -> Iterator[Event]:
+    def ask_text(self, text: str) -> EventStream:
         start = perf_counter()
         text = text.strip()
         if not text:
-            yield from self._deliver(Answer(DID_NOT_HEAR, DID_NOT_HEAR, "repeat"), {}, start)
+            yield from self._deliver(Answer(prompts.DID_NOT_HEAR, prompts.DID_NOT_HEAR, "repeat"), {}, start)
             return
         yield from self._answer(text, {}, start)
 
-    def say(self, text: str) -> Iterator[Event]:
-        """Speak a fixed notice (a greeting, a transfer message) as a turn of its own."""
-        yield from self._deliver(Answer(text, text, "notice"), {}, perf_counter(), remember=False)
+    def say(self, text: str, kind: AnswerKind = "notice") -> EventStream:
+        """Speak a fixed sentence (a greeting, a prompt, a handoff) as a turn of its own."""
+        start = perf_counter()
+        yield Answer(text, text, kind)
+        timings: dict[str, float] = {}
+        if self.speak:
+            for chunk in self.prompt_chunks(text):
+                timings.setdefault("first_audio", _ms(start))
+                yield chunk
+        timings["total"] = _ms(start)
+        yield Timings(ms=timings)
 
-    def replay(self) -> Iterator[Event]:
-        """다시 듣기: the last answer again, at the current speaking rate."""
+    def prompt_chunks(self, text: str) -> list[ReplyAudio]:
+        """A fixed sentence's audio, made once per process and speaking rate (`Engine.prompt_audio`)."""
+        rate = self.engine.synthesizer.sample_rate
+        return [ReplyAudio(samples=chunk, sample_rate=rate, index=index)
+                for index, chunk in enumerate(self.engine.prompt_audio(text, self.length_scale))]
+
+    def replay_or_say(self, text: str) -> EventStream:
+        """다시 듣기 when there is an answer to repeat, otherwise `text` (nothing to repeat yet)."""
+        if self._last_reply is not None:
+            yield from self.replay()
+        else:
+            yield from self.say(text)
+
+    def replay(self) -> EventStream:
+        """다시 듣기: the last answer again, at the current speaking rate (nothing if there is none)."""
         if self._last_reply is not None:
             yield from self._deliver(self._last_reply, {}, perf_counter())
 
@@ -145,17 +200,13 @@ class Session:
         """천천히: stretch speech for this session (length_scale > 1 is slower)."""
         self.length_scale = min(self.length_scale * factor, SLOWEST)
 
-    def reset(self) -> None:
-        """처음으로 / idle: forget the conversation and any partial utterance."""
+    def forget(self) -> None:
+        """Forget what was said and answered, and the speaking rate."""
         self._last_reply = None
         self._context = None
-        self._early = None
-        self._endpointer.reset()
-        self._resampler = None
         self.length_scale = self.engine.settings.tts.length_scale
 
-    # --- the turn ---------------------------------------------------------------
-    def _answer(self, question: str, timings: dict, start: float, preface: str = "") -> Iterator[Event]:
+    def _answer(self, question: str, timings: dict, start: float, preface: str = "") -> EventStream:
         t = perf_counter()
         search = self.engine.retriever.search(question)
         timings["retrieval"] = _ms(t)
@@ -170,12 +221,11 @@ class Session:
         timings["answer"] = _ms(t)
         yield from self._deliver(reply, timings, start)
 
-    def _deliver(self, reply: Answer, timings: dict, start: float, remember: bool = True) -> Iterator[Event]:
-        if remember:
-            self._last_reply = reply
-            # Follow-up questions ("그건 얼마예요?") refer to the last service answered,
-            # even across a clarifying question or a "did not hear".
-            self._context = reply.service or self._context
+    def _deliver(self, reply: Answer, timings: dict, start: float) -> EventStream:
+        self._last_reply = reply
+        # Follow-up questions ("그건 얼마예요?") refer to the last service answered,
+        # even across a clarifying question or a "did not hear".
+        self._context = reply.service or self._context
         yield reply
         if self.speak:
             t = perf_counter()

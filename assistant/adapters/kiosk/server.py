@@ -20,13 +20,13 @@ from starlette.websockets import WebSocketDisconnect
 from assistant.config import Settings
 from assistant.core.engine import Engine
 from assistant.core.events import Notice
+from assistant.core.prompts import KIOSK
 
 from .access import LocalOnly
 from .audio_device import AudioDevice, DeviceUnavailable
-from .conversation import Conversation
-from .cues import Cues
+from .outputs import BrowserOutput, DeviceOutput
+from .page import KioskPage
 from .protocol import ProtocolError, decode_audio, parse_command
-from .speakers import BrowserSpeaker, DeviceSpeaker
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,6 @@ def create_app(settings: Settings, engine: Engine, device: AudioDevice | None = 
     app = FastAPI(title="welfare kiosk", docs_url=None, redoc_url=None, openapi_url=None,
                   middleware=[Middleware(LocalOnly, allowed=settings.kiosk.allowed_networks)])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    cues = Cues(engine)
-
     @app.get("/")
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
@@ -54,13 +52,12 @@ def create_app(settings: Settings, engine: Engine, device: AudioDevice | None = 
     @app.websocket("/ws")
     async def conversation_socket(websocket: WebSocket) -> None:
         await websocket.accept()
-        cues.prepare_in_background()
-        await _converse(websocket, settings, engine, cues, device, device_problem)
+        await _converse(websocket, settings, engine, device, device_problem)
 
     return app
 
 
-async def _converse(websocket: WebSocket, settings: Settings, engine: Engine, cues: Cues,
+async def _converse(websocket: WebSocket, settings: Settings, engine: Engine,
                     device: AudioDevice | None, device_problem: str | None) -> None:
     lock = asyncio.Lock()
 
@@ -76,8 +73,8 @@ async def _converse(websocket: WebSocket, settings: Settings, engine: Engine, cu
                 pass
 
     loop = asyncio.get_running_loop()
-    speaker = DeviceSpeaker(device) if device else BrowserSpeaker(send)
-    conversation = Conversation(engine, settings, send, speaker, cues)
+    output = DeviceOutput(device) if device else BrowserOutput(send)
+    conversation = KioskPage(engine, settings, send, output)
 
     def from_device(samples, rate) -> None:  # PortAudio's thread
         loop.call_soon_threadsafe(conversation.hear, samples, rate)
@@ -127,7 +124,7 @@ def page_url(host: str, port: int) -> str:
 def serve(settings: Settings) -> None:
     """Load the engine, open the audio device, and serve until stopped."""
     engine = Engine.load(settings)
-    engine.warm_up(background=True)
+    engine.warm_up(background=True, prompts=KIOSK.fixed())
     device, problem = open_device(settings)
     app = create_app(settings, engine, device, problem)
     host, port = settings.kiosk.host, settings.kiosk.port

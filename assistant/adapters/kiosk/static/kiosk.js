@@ -189,7 +189,9 @@ function onMessage(msg) {
       kiosk.services = msg.services;
       break;
     case "Answer":
-      showAnswer(msg);
+      // A notice the kiosk says on its own ("말씀이 들리지 않았어요") is heard and shown as a notice.
+      if (msg.kind === "notice") showNotice(msg.speech);
+      else showAnswer(msg);
       break;
     case "Timings":
       kiosk.lastTimingsTurn = msg.turn;

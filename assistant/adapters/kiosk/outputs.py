@@ -1,0 +1,84 @@
+"""Where the kiosk's reply audio is heard: the page's own speaker, or the kiosk's sound device.
+
+Both are `AudioOutput`s (assistant/core/output.py): the controller hands them
+chunks, clears them when the resident cuts in, and waits until the resident
+has heard everything, so that "말하는 중" lasts exactly as long as the voice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from ...core.events import ReplyAudio
+from .audio_device import AudioDevice
+from .protocol import encode_audio
+
+# Playback may start late (a busy page, a device buffer); past this margin a
+# reply counts as heard even if the page never reported it.
+PLAYBACK_MARGIN_S = 3.0
+
+
+class BrowserOutput:
+    """Sends each chunk to the page, which plays the chunks in order and reports
+    each turn played to the end (`played`). The page stops its own playback when
+    the controller says a turn was interrupted or the conversation was reset."""
+
+    def __init__(self, send: Callable[[bytes], Awaitable[None]]):
+        self._send = send
+        self._queued_turn = 0
+        self._queued_s = 0.0
+        self._played_turn = 0
+        self._changed = asyncio.Event()
+
+    async def play(self, chunk: ReplyAudio) -> None:
+        if chunk.turn != self._queued_turn:
+            self._queued_turn, self._queued_s = chunk.turn, 0.0
+        self._queued_s += len(chunk.samples) / chunk.sample_rate
+        await self._send(encode_audio(chunk.samples, chunk.sample_rate, chunk.turn))
+
+    def played(self, turn: int) -> None:
+        self._played_turn = max(self._played_turn, turn)
+        self._changed.set()
+
+    def clear(self) -> None:
+        # Nothing of the cleared turn is waited for any more.
+        self.played(self._queued_turn)
+
+    async def wait_played(self) -> None:
+        turn = self._queued_turn
+
+        async def reported() -> None:
+            while self._played_turn < turn:
+                self._changed.clear()
+                await self._changed.wait()
+
+        try:
+            await asyncio.wait_for(reported(), self._queued_s + PLAYBACK_MARGIN_S)
+        except TimeoutError:
+            pass
+
+
+class DeviceOutput:
+    """Plays on the kiosk's own speaker."""
+
+    POLL_S = 0.05
+
+    def __init__(self, device: AudioDevice):
+        self._device = device
+        self._queued_s = 0.0
+
+    async def play(self, chunk: ReplyAudio) -> None:
+        if not self._device.playing:
+            self._queued_s = 0.0
+        self._queued_s += len(chunk.samples) / chunk.sample_rate
+        self._device.play(chunk.samples, chunk.sample_rate)
+
+    def clear(self) -> None:
+        self._device.stop()
+
+    async def wait_played(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._queued_s + PLAYBACK_MARGIN_S
+        while self._device.playing and loop.time() < deadline:
+            await asyncio.sleep(self.POLL_S)
