@@ -1,11 +1,13 @@
-"""Replaying scenarios through the conversation core, one session per scenario.
+"""Replaying scenarios through the conversation core, one conversation per scenario.
 
-Recordings go through `Session.feed_audio` in 20 ms frames, exactly as a
-microphone delivers them, so endpointing decides where each question ends.
+Recordings go through the controller in 20 ms frames, exactly as a microphone
+delivers them, so endpointing and turn-taking decide where each question ends;
+the conversation runs in virtual time (`assistant/core/replay.py`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -19,8 +21,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from ...audio import ENGINE_RATE, AudioError, load_audio
 from ...config import Settings
 from ...core.engine import Engine
-from ...core.recordings import collect_turn, feed_file
-from ...core.session import Session
+from ...core.replay import Exchange, ReplayedConversation
 from ...corpus.store import load_corpus
 from ...evaluation.cer import cer
 from .expectations import ServiceCatalog, check
@@ -91,23 +92,29 @@ def _check_service_names(scenario: Scenario, catalog: ServiceCatalog) -> None:
 
 def run_scenario(engine: Engine, scenario: Scenario, catalog: ServiceCatalog,
                  on_turn: Callable[[TurnResult], None] = lambda _t: None) -> ScenarioResult:
-    """All turns in one session, so follow-up questions refer to earlier answers."""
+    """All turns in one conversation, so follow-up questions refer to earlier answers."""
     start = perf_counter()
-    session = Session(engine, speak=True)
-    turns = []
-    for index, turn in enumerate(scenario.turns):
-        result = run_turn(session, scenario, index, turn, catalog)
-        turns.append(result)
-        on_turn(result)
+
+    async def replay() -> list[TurnResult]:
+        results = []
+        async with ReplayedConversation(engine) as conversation:
+            for index, turn in enumerate(scenario.turns):
+                result = await run_turn(conversation, scenario, index, turn, catalog)
+                results.append(result)
+                on_turn(result)
+        return results
+
+    turns = asyncio.run(replay())
     return ScenarioResult(scenario.name, scenario.path, scenario.settings.model_dump(exclude_none=True),
                           turns, round(perf_counter() - start, 2))
 
 
-def run_turn(session: Session, scenario: Scenario, index: int, turn: Turn, catalog: ServiceCatalog) -> TurnResult:
+async def run_turn(conversation: ReplayedConversation, scenario: Scenario, index: int, turn: Turn,
+                   catalog: ServiceCatalog) -> TurnResult:
     start = perf_counter()
     result = TurnResult(index, turn.label, "audio" if turn.audio else "text", turn.audio or turn.text,
                         expect=turn.expect.model_dump(exclude_unset=True), reference=turn.expect.transcript)
-    exchanges = _play(session, scenario, turn, result)
+    exchanges = await _play(conversation, scenario, turn, result)
     if exchanges:
         _fill(result, exchanges, catalog)
         result.reasons = check(turn.expect, result, catalog)
@@ -115,10 +122,11 @@ def run_turn(session: Session, scenario: Scenario, index: int, turn: Turn, catal
     return result
 
 
-def _play(session: Session, scenario: Scenario, turn: Turn, result: TurnResult) -> list[dict]:
-    """The turn's input through the session; a recording that cannot be played fails the turn."""
+async def _play(conversation: ReplayedConversation, scenario: Scenario, turn: Turn,
+                result: TurnResult) -> list[Exchange]:
+    """The turn's input through the conversation; a recording that cannot be played fails the turn."""
     if turn.text is not None:
-        return [collect_turn(session.ask_text(turn.text))]
+        return await conversation.ask(turn.text)
     try:
         audio = load_audio(scenario.audio_path(turn))
     except (AudioError, OSError) as err:
@@ -126,28 +134,16 @@ def _play(session: Session, scenario: Scenario, turn: Turn, result: TurnResult) 
         return []
     result.input_audio = to_mp3(audio, ENGINE_RATE)
     result.input_duration_s = round(len(audio) / ENGINE_RATE, 2)
-    # A microphone keeps delivering silence after the question, so the
-    # endpointer ends the turn by its silence rule, as at the kiosk.
-    silence_s = session.engine.settings.vad.trailing_silence_ms / 1000 + 0.1
-    trailing = np.zeros(int(ENGINE_RATE * silence_s), np.float32)
-    exchanges = _exchanges(feed_file(session, np.concatenate([audio, trailing])))
+    exchanges = await conversation.say(audio)
     if not exchanges:
         result.reasons.append("no speech found in the recording")
     return exchanges
 
 
-def _exchanges(events) -> list[dict]:
-    """Each utterance the session heard in a recording, with its reply."""
-    exchanges = []
-    while "answer" in (exchange := collect_turn(events)):
-        exchanges.append(exchange)
-    return exchanges
-
-
-def _fill(result: TurnResult, exchanges: list[dict], catalog: ServiceCatalog) -> None:
+def _fill(result: TurnResult, exchanges: list[Exchange], catalog: ServiceCatalog) -> None:
     # The resident is left with the last reply; earlier ones answered part of a split question.
     last = exchanges[-1]
-    heard = [e["transcript"] for e in exchanges if "transcript" in e]
+    heard = [e.transcript for e in exchanges if e.transcript is not None]
     if heard:
         result.transcript = " ".join(t.text for t in heard)
         result.transcript_rejected = heard[-1].rejected
@@ -157,17 +153,18 @@ def _fill(result: TurnResult, exchanges: list[dict], catalog: ServiceCatalog) ->
     if len(heard) > 1:
         result.warnings.append(f"the recording was heard as {len(heard)} utterances (a pause ended the turn "
                                "early); the kiosk answered each, this shows the last answer")
-    found = last.get("found")
+    found = last.found
     if found:
         result.services = [{"id": s.id, "name": s.name, "score": s.score} for s in found.services]
-    answer = last["answer"]
+    answer = last.answer
+    assert answer is not None  # exchanges are replies
     result.answer_screen, result.answer_speech, result.answer_kind = answer.screen, answer.speech, answer.kind
     if answer.card is not None:
         result.answered_service = {"id": answer.card.id, "name": answer.card.name}
-    result.timings_ms = dict(last.get("timings", {}))
-    chunks = [a.samples for a in last["audio"]]
+    result.timings_ms = dict(last.timings)
+    chunks = [a.samples for a in last.audio]
     if chunks:
-        rate = last["audio"][0].sample_rate
+        rate = last.audio[0].sample_rate
         reply = np.concatenate(chunks)
         result.reply_audio = to_mp3(reply, rate)
         result.reply_duration_s = round(len(reply) / rate, 2)
