@@ -58,3 +58,38 @@ def embed(settings: Settings, corpus_dir: Path | None) -> None:
     vectors, matrix, _, encoded = embed_services(services, encoder, PassageVectors.read(target, encoder.model_id))
     vectors.write(target)
     click.echo(f"{len(matrix)} passages of {len(services)} services in {target} ({encoded} encoded now)")
+
+
+@corpus.command("criteria")
+@click.option("--dir", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Corpus folder (default: corpus.dir).")
+@click.option("--none", "only_none", is_flag=True, help="List the services with no criterion read.")
+@click.option("--service", "name", help="Show one service's criteria and documents with their evidence.")
+@click.pass_obj
+def criteria(settings: Settings, corpus_dir: Path | None, only_none: bool, name: str | None) -> None:
+    """Eligibility criteria read from the records: coverage per field, or one service's."""
+    from ...corpus.build.importer import criteria_coverage
+    from ...corpus.store import CorpusError, load_corpus
+
+    try:
+        services = load_corpus(corpus_dir or settings.corpus.dir).services
+    except CorpusError as err:
+        raise click.ClickException(str(err)) from err
+    if name:
+        matches = [s for s in services if name in (s.id, s.name, *s.aliases)]
+        if not matches:
+            raise click.ClickException(f"no service named {name!r}")
+        for service in matches:
+            click.echo(f"{service.name} ({service.id})")
+            for field in service.criteria.stated():
+                value = getattr(service.criteria, field).model_dump(exclude={"evidence"}, exclude_none=True)
+                click.echo(f"  {field}: {value}\n    « {getattr(service.criteria, field).evidence} »")
+            for document in service.documents:
+                click.echo(f"  document: {document.name}\n    « {document.evidence} »")
+        return
+    click.echo(f"{len(services)} services")
+    click.echo("\n".join(criteria_coverage(services)))
+    if only_none:
+        for service in services:
+            if not service.criteria.stated():
+                click.echo(f"  {service.id} {service.name}")

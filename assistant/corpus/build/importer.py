@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...files import atomic_write
+from .eligibility import with_eligibility
 from .merge import attach_national, link_deliveries, merge_local
 from .regions import Gazetteer, Locale
-from ..schema import Service
+from ..schema import Criteria, Service
 from .sources import bokjiro_detail, bokjiro_list, booklet, gov24
 from .sources.base import ImportReport, SourceError, load_json_list
 from .sources.places import Places
@@ -54,9 +55,22 @@ class ImportResult:
             lines.append(f"  {file}: read {report.read[file]}, kept {kept[file]}, "
                          f"left out {report.left_out[file]} (other regions, national outside the booklet), "
                          f"skipped {skipped}")
+        lines += criteria_coverage(services)
         reasons = Counter(f"{x.file}: {x.reason}" for x in report.skipped)
         lines += [f"  skipped {n} x {reason}" for reason, n in reasons.most_common()]
         return "\n".join(lines)
+
+
+def criteria_coverage(services: tuple[Service, ...] | list[Service]) -> list[str]:
+    """How many services state each eligibility criterion, and which state none."""
+    counts = Counter(name for s in services for name in s.criteria.stated())
+    fields = list(Criteria.model_fields)
+    lines = ["  eligibility criteria read (services stating each): "
+             + ", ".join(f"{name} {counts[name]}" for name in fields)
+             + f"; documents to bring {sum(1 for s in services if s.documents)}"]
+    without = [s for s in services if not s.criteria.stated()]
+    lines.append(f"  services with no criterion read: {len(without)} (`assistant corpus criteria --none` lists them)")
+    return lines
 
 
 def build_services(source_dir: Path, report: ImportReport, locale: Locale = Locale()) -> list[Service]:
@@ -79,7 +93,7 @@ def build_services(source_dir: Path, report: ImportReport, locale: Locale = Loca
     _require_some_valid_records(source_dir, report)
     national = attach_national(national, [s for s in others if s.region.scope == "전국"], report)
     local = merge_local([s for s in others if s.region.scope != "전국"], locale, _PRIORITY)
-    services = [*national, *link_deliveries(local, national)]
+    services = [with_eligibility(s) for s in (*national, *link_deliveries(local, national))]
     ids = Counter(s.id for s in services)
     if duplicates := sorted(i for i, n in ids.items() if n > 1):
         raise SourceError(f"two services were given the same id: {', '.join(duplicates)}")
