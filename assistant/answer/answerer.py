@@ -12,6 +12,8 @@ from ..corpus.schema import Phone, Service
 from ..corpus.store import Corpus
 from . import extractive
 from .card import service_card
+from ..counsel.next_steps import next_steps
+from ..counsel.topic import follows_up
 from .intent import Intent, classify, refers_back
 from .llm import LlmRewriter
 
@@ -50,7 +52,11 @@ class Answerer:
                previous: Service | None = None) -> Answer:
         intent = classify(question)
         unsure = confidence < self._settings.retrieval.min_confidence
-        if previous is not None and (refers_back(question) or (unsure and intent is not Intent.GENERAL)):
+        # A follow-up only when the question says so: a reference (그건), no
+        # subject of its own, or only words of the current service. A new
+        # topic is never answered with the previous service's facts.
+        if previous is not None and (refers_back(question) or (unsure and intent is not Intent.GENERAL)) \
+                and follows_up(question, previous, self.linked(previous)):
             return self._about(previous, intent, question)
         if not hits:
             return Answer(NOT_FOUND, NOT_FOUND, "notice")
@@ -63,9 +69,14 @@ class Answerer:
 
     def _about(self, service: Service, intent: Intent, question: str) -> Answer:
         phones = self.phones_for(service)
-        speech = extractive.speech_answer(service, intent, phones)
+        steps = next_steps(service, self.linked(service), self._local_delivery.get(service.id, []), question,
+                           intent, phones)
+        speech = steps.documents_speech or extractive.speech_answer(service, intent, phones)
         if self._rewriter is not None:
             record = "\n".join(s.full_text() for s in [service, *self.linked(service)])
             speech = self._rewriter.rewrite(question, speech, record) or speech
-        return Answer(extractive.screen_answer(service, phones), speech, "answer",
-                      card=service_card(service, phones), service=service)
+        screen = extractive.screen_answer(service, phones)
+        if steps.screen:
+            screen = screen.replace("\n출처:", f"{steps.screen}\n\n출처:", 1)
+        return Answer(screen, speech, "answer", card=service_card(service, phones), service=service,
+                      follow_ups=steps.follow_ups, menu=steps.menu)

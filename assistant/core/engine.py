@@ -17,6 +17,7 @@ import numpy as np
 from ..answer.answerer import Answerer
 from ..config import Settings
 from ..corpus.store import load_corpus
+from ..counsel.advisor import Advisor
 from ..retrieval.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ class Engine:
         self.corpus = load_corpus(settings.corpus.dir)
         self.retriever = Retriever.load(self.corpus, settings.retrieval)
         self.answerer = Answerer(self.corpus, settings)
+        self.advisor = Advisor(list(self.corpus.services), self.retriever, self.answerer,
+                               (settings.retrieval.locale, settings.retrieval.province))
         self._load_lock = threading.Lock()
         # Early recognition (see Session) runs here, beside the adapters' own threads.
         self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="early-stt")

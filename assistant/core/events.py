@@ -96,8 +96,10 @@ class ServicesFound(Event):
 
 # answer: about one service; clarify: which of close services is meant;
 # repeat: nothing usable was heard; notice: a fixed sentence (greeting, goodbye);
-# handoff: how to reach a person.
-AnswerKind = Literal["answer", "clarify", "repeat", "notice", "handoff"]
+# handoff: how to reach a person; question: the counselor asks about the
+# resident (age, household …) before suggesting; suggest: services that fit
+# the resident, in `choices`, each with its reason.
+AnswerKind = Literal["answer", "clarify", "repeat", "notice", "handoff", "question", "suggest"]
 
 
 @dataclass(frozen=True)
@@ -120,10 +122,12 @@ class ServiceCard:
 
 @dataclass(frozen=True)
 class Choice:
-    """A service offered to pick from (a clarifying question)."""
+    """A service offered to pick from (a clarifying question, or a suggestion
+    with why it fits and what is still uncertain)."""
 
     id: str
     name: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,11 @@ class Answer(Event):
     kind: AnswerKind = "answer"
     card: ServiceCard | None = None
     choices: tuple[Choice, ...] = ()
+    # Questions the resident may ask next, best first (kiosk buttons; the
+    # phone offers them by digit: `menu` is that spoken offer, key n asking
+    # follow_ups[n-1]).
+    follow_ups: tuple[str, ...] = ()
+    menu: str = ""
     # The service the answer is about, for the conversation's context.
     service: Service | None = field(default=None, repr=False, compare=False, metadata=INTERNAL)
 

@@ -26,6 +26,7 @@ import numpy as np
 from ..audio import ResampleQuality, StreamResampler, to_mono_float
 from ..config import VadSettings
 from ..corpus.schema import Service
+from ..counsel.advisor import Counsel
 from ..privacy import mask_personal
 from ..stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart
 from ..stt.transcriber import TranscriptResult
@@ -74,6 +75,8 @@ class Session:
         self._early: tuple[int, Future[TranscriptResult]] | None = None  # (audio length, early recognition)
         self._last_reply: Answer | None = None
         self._context: Service | None = None
+        # The resident's profile and the counselor's pending question (wiped by reset).
+        self.counsel = Counsel(engine.advisor)
 
     @property
     def has_answer(self) -> bool:
@@ -204,6 +207,7 @@ class Session:
         """Forget what was said and answered, and the speaking rate."""
         self._last_reply = None
         self._context = None
+        self.counsel.reset()
         self.length_scale = self.engine.settings.tts.length_scale
 
     def _answer(self, question: str, timings: dict, start: float, preface: str = "") -> EventStream:
@@ -214,8 +218,8 @@ class Session:
                             services=tuple(ServiceHit(h.service.id, h.service.name, round(h.score, 3))
                                            for h in search.hits))
         t = perf_counter()
-        reply = self.engine.answerer.answer(question, [(h.service, h.score) for h in search.hits],
-                                            search.confidence, self._context)
+        reply = self.counsel.reply(question) or self.engine.answerer.answer(
+            question, [(h.service, h.score) for h in search.hits], search.confidence, self._context)
         if preface:
             reply = replace(reply, speech=f"{preface} {reply.speech}")
         timings["answer"] = _ms(t)

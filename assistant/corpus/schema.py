@@ -58,7 +58,7 @@ class Source(_Record):
 # so an answer can say why and a deployer can check it. A criterion that the
 # record does not state is absent (None): unknown, never guessed.
 
-Household = Literal["1인", "부부", "한부모", "조손"]
+Household = Literal["1인", "부부", "한부모", "조손", "3세대"]
 IncomeTier = Literal["기초생활수급", "차상위", "기초연금수급", "저소득"]
 Severity = Literal["등록", "중증", "경증"]
 BirthStage = Literal["임신", "출산"]
