@@ -27,6 +27,7 @@ _CHILD = r"아들|딸|(?<![가-힣])아이|애기|아기|(?<![가-힣])애(?!기
 _PARENT = r"어머니|아버지|어머님|아버님|엄마|아빠|부모님|시어머니|시아버지|장모님|장인어른|할머니|할아버지"
 _SPOUSE = r"남편|아내|와이프|집사람|바깥양반|영감|할멈"
 _CHILD_WORD = re.compile(rf"(?:{_CHILD})(?:이|가|는|은|도|를|한테|의)?(?=\s|$|[가-힣])")
+_CHILD_AFTER = re.compile(rf"\s*(?:살|세|개월)?\s*(?:된\s*|짜리\s*)?(?:{_CHILD})")
 _PARENT_WORD = re.compile(rf"(?:{_PARENT})")
 _SPOUSE_WORD = re.compile(rf"(?:{_SPOUSE})")
 
@@ -117,7 +118,8 @@ def _read_ages(text: str, profile: Profile, heard: Heard, pending: Field | None)
         rest = text[end:end + 8]
         # Whose age: the nearest family word before the number in its clause.
         clause = re.split(r"[,.?!]|고\s|는데\s|데\s", before)[-1]
-        child = bool(_CHILD_WORD.search(clause))
+        # "딸이 다섯 살", or "다섯 살 아이": the child's age, not the resident's.
+        child = bool(_CHILD_WORD.search(clause)) or bool(_CHILD_AFTER.match(text, end))
         decade = after == "대"
         aged = after in _AGE_COUNTERS or decade or (
             after in ("", "이", "이에요", "예요", "입니다", "이고", "인데", "이요", "넘", "정도")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .eval_counsel import eval_counsel
 from .eval_retrieval import eval_retrieval
 from .stt import eval_speech
 
@@ -15,3 +16,4 @@ def eval_group() -> None:
 
 eval_group.add_command(eval_speech)
 eval_group.add_command(eval_retrieval)
+eval_group.add_command(eval_counsel)
