@@ -63,8 +63,11 @@ IncomeTier = Literal["기초생활수급", "차상위", "기초연금수급", "�
 Severity = Literal["등록", "중증", "경증"]
 BirthStage = Literal["임신", "출산"]
 # Conditions other than age, household, income and disability that a record
-# sets on who may apply; 사업자 marks services for employers and businesses.
-Condition = Literal["보훈", "다문화", "북한이탈주민", "농어업인", "구직자", "학생", "사업자"]
+# sets on who may apply; 진단·판정 is a diagnosis, an assessed grade or a harm
+# suffered; 입양·위탁·시설 an adoption, foster care or a stay in a facility;
+# 사업자 marks services for employers and businesses.
+Condition = Literal["보훈", "다문화", "북한이탈주민", "농어업인", "구직자", "학생", "진단·판정", "입양·위탁·시설",
+                    "사업자"]
 
 
 class Criterion(_Record):

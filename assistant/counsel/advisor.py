@@ -39,7 +39,7 @@ _POSSIBLE = re.compile(r"받을\s*수\s*있|받을\s*(?:게|거|것|만한)|받�
                        r"도움(?:을)?\s*(?:받|될|이\s*될|되는)|혜택|지원\s*받|이용할\s*수\s*있|받을\s*수\s*있을")
 _WHAT = re.compile(r"뭐|뭘|무엇|무슨|어떤|어떠한|(?:거|게|것|건|데)\s*(?:뭐|있|없)|있을까|없을까")
 SPOKEN = 3
-ON_SCREEN = 8
+ON_SCREEN = 10
 MAX_QUESTIONS = 2
 # Below this expected gain (bits summed over candidates, per candidate) a
 # question is not worth the resident's time.
@@ -58,7 +58,10 @@ _QUESTIONS: dict[Field, tuple[str, tuple[str, ...]]] = {
 
 # What a question costs the resident: personal questions (income, disability,
 # pregnancy) are asked only when they tell clearly more than age or household.
-QUESTION_COST: dict[Field, float] = {"age": 1.0, "household": 1.0, "family": 1.5, "income": 1.5, "disability": 1.5}
+QUESTION_COST: dict[Field, float] = {"age": 1.0, "household": 1.0, "family": 1.5, "income": 1.2, "disability": 1.5}
+
+# When the resident said they have children but not how old.
+CHILD_AGE_QUESTION = ("자녀가 몇 살이에요?", ("한 살이에요", "다섯 살이에요", "열 살이에요"))
 
 Setter = Callable[[Profile], None]
 # How residents asking at a community center are likely to answer each
@@ -143,7 +146,9 @@ class Advisor:
             else:
                 if not f.reasons:
                     continue  # nothing says it is for this resident in particular
-                score = f.chance * f.specificity
+                # Likely first; among the likely, those that use more of
+                # what the resident told, then the rarer criteria.
+                score = f.chance * (f.facts_met + 0.1 * f.specificity)
             scored.append((score, f))
         scored.sort(key=lambda x: -x[0])
         return self._one_per_program([f for _, f in scored])
@@ -194,8 +199,10 @@ class Advisor:
         return best[1]
 
     # --- answers -------------------------------------------------------------------
-    def question_answer(self, question: Field, first: bool) -> Answer:
+    def question_answer(self, question: Field, first: bool, profile: Profile | None = None) -> Answer:
         text, quick = _QUESTIONS[question]
+        if question == "family" and profile is not None and profile.children:
+            text, quick = CHILD_AGE_QUESTION
         speech = ("맞는 서비스를 찾아 드릴게요. " if first else "") + text
         return Answer(speech, speech, "question", follow_ups=quick)
 
@@ -284,7 +291,7 @@ class Counsel:
                 first = not self.asked
                 self.asked.append(question)
                 self.pending = question
-                return self.advisor.question_answer(question, first)
+                return self.advisor.question_answer(question, first, self.profile)
         answer = self.advisor.suggestion(self.profile, self.relevance)
         self._drop()
         return answer

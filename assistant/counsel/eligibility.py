@@ -27,7 +27,7 @@ ADULT_AGES = (19, 90)
 # Share of residents asking for whom each condition holds (see module doc).
 PRIOR_HOUSEHOLD = {"1인": 0.3, "부부": 0.25, "한부모": 0.06, "조손": 0.02, "3세대": 0.1}
 PRIOR_CONDITION = {"보훈": 0.05, "다문화": 0.04, "북한이탈주민": 0.01, "농어업인": 0.03, "구직자": 0.15,
-                   "학생": 0.1, "사업자": 0.05}
+                   "학생": 0.1, "진단·판정": 0.1, "입양·위탁·시설": 0.03, "사업자": 0.05}
 PRIOR_DISABILITY = {"등록": 0.08, "중증": 0.03, "경증": 0.05}
 PRIOR_CHILD = 0.3
 PRIOR_BIRTH = 0.05
@@ -60,9 +60,22 @@ class Fit:
         """Probability that every criterion still unknown holds."""
         return 0.0 if self.excluded else math.prod(c.prior for c in self.checks if c.verdict == "unknown")
 
+    def _met(self) -> list[Check]:
+        """Met criteria; the target groups count only when nothing more precise is met
+        (they restate the age, income or household the record also sets)."""
+        met = [c for c in self.checks if c.verdict == "met"]
+        precise = [c for c in met if c.criterion != "groups"]
+        return precise or met
+
+    @property
+    def facts_met(self) -> int:
+        """How many of the resident's facts the record's criteria use."""
+        return len(self._met())
+
     @property
     def specificity(self) -> float:
-        return sum(-math.log2(max(c.prior, 1e-3)) for c in self.checks if c.verdict == "met")
+        """Bits of surprise of the criteria met: rarer criteria say more."""
+        return sum(-math.log2(max(c.prior, 1e-3)) for c in self._met())
 
     @property
     def reasons(self) -> list[str]:
@@ -91,6 +104,8 @@ def _child_prior(profile: Profile) -> float:
     (grandparents raising grandchildren say so: 조손)."""
     if profile.household == "조손":
         return 0.9
+    if profile.children:
+        return 0.7  # has children, ages not said
     if profile.age is None:
         return PRIOR_CHILD
     return 0.05 if profile.age[0] >= 60 else 0.45 if profile.age[1] < 50 else PRIOR_CHILD
@@ -201,7 +216,9 @@ def checks(service: Service, profile: Profile, locale: tuple[str, str]) -> list[
         prior = min(0.9, sum(PRIOR_CONDITION[k] for k in conditions.kinds))
         held = [k for k in conditions.kinds if k in profile.conditions]
         names = {"보훈": "국가유공자", "다문화": "다문화 가족", "북한이탈주민": "북한이탈주민", "농어업인": "농어업인",
-                 "구직자": "일자리를 찾는 분", "학생": "학생", "사업자": "사업주"}
+                 "구직자": "일자리를 찾는 분", "학생": "학생", "진단·판정": "진단이나 판정을 받은 분",
+                 "입양·위탁·시설": "입양·위탁 가정이나 시설",
+                 "사업자": "사업주"}
         if held:
             out.append(Check("conditions", "met", prior, names[held[0]]))
         else:

@@ -102,7 +102,7 @@ class Profile:
         """Whether a question about `asked` has its answer."""
         return {"age": self.age is not None, "household": self.household is not None,
                 "income": self.income is not None, "disability": self.disability is not None,
-                "family": self.children is not None or self.expecting is not None}[asked]
+                "family": bool(self.child_ages) or self.expecting is not None or self.children is False}[asked]
 
     def is_empty(self) -> bool:
         return not self.known()

@@ -119,7 +119,7 @@ def _read_ages(text: str, profile: Profile, heard: Heard, pending: Field | None)
         # Whose age: the nearest family word before the number in its clause.
         clause = re.split(r"[,.?!]|고\s|는데\s|데\s", before)[-1]
         # "딸이 다섯 살", or "다섯 살 아이": the child's age, not the resident's.
-        child = bool(_CHILD_WORD.search(clause)) or bool(_CHILD_AFTER.match(text, end))
+        child = bool(_CHILD_WORD.search(clause)) or bool(_CHILD_AFTER.match(text, end)) or pending == "family"
         decade = after == "대"
         aged = after in _AGE_COUNTERS or decade or (
             after in ("", "이", "이에요", "예요", "입니다", "이고", "인데", "이요", "넘", "정도")

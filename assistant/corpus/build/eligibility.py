@@ -47,8 +47,9 @@ _AGE_RANGE = re.compile(rf"(?:만\s*)?{_N}\s*(?:세\s*)?[~∼～]\s*(?:만\s*)?{
 _AGE_BETWEEN = re.compile(rf"(?:만\s*)?{_N}{_YEARS}\s*이상\s*(?:만\s*)?{_N}{_YEARS}\s*(이하|미만)")
 _AGE_FROM = re.compile(rf"(?:만\s*)?{_N}{_YEARS}\s*(이상|초과|부터)")
 _AGE_UPTO = re.compile(rf"(?:만\s*)?{_N}{_YEARS}\s*(?:\([^)]{{0,20}}\)\s*)?(이하|미만|까지)")
-_MONTHS_UPTO = re.compile(rf"(?:생후\s*)?{_N}\s*개월\s*(미만|이하|이내)\s*(?:의\s*)?(?:영아|영유아|유아|아동|아기|자녀)")
-_MONTHS_RANGE = re.compile(rf"{_N}\s*[~∼～]\s*{_N}\s*개월\s*(?:미만)?\s*(?:의\s*)?(?:영아|영유아|유아|아동|아기|자녀)")
+_CHILD_NOUN = r"(?:의\s*)?[가-힣]{0,3}(?:영아|영유아|유아|아동|아기|자녀|아)"
+_MONTHS_UPTO = re.compile(rf"(?:생후\s*)?{_N}\s*개월\s*(미만|이하|이내)\s*{_CHILD_NOUN}")
+_MONTHS_RANGE = re.compile(rf"{_N}\s*[~∼～]\s*{_N}\s*개월\s*(?:미만)?\s*{_CHILD_NOUN}")
 _AFTER_BIRTH = re.compile(r"(?:출생|출산|생후)\s*(?:후|일로부터|일\s*기준)?\s*(\d{1,3})\s*(개월|일)\s*(?:이내|미만|까지)?")
 _CHILD_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:의\s*)?(?:\S{0,6}\s)?(?:아동|자녀|영유아|영아|유아|아이|입양아동|손자녀|미취학|취학|초등|중학|고등|신생아)")
 _RAISES = re.compile(r"양육|부양|키우|자녀|아동을|보호자")
@@ -56,7 +57,7 @@ _NO_LIMIT = re.compile(r"연령\s*제한\s*없")
 
 # --- birth ----------------------------------------------------------------------
 _PREGNANT = re.compile(r"임신\s*중|임신한|임산부|임부|임신부|임신\s*\d+\s*주|임신\s*(?:확인|기간)")
-_BIRTH = re.compile(r"출산\s*(?:가정|가구|한|예정|후|일)|출생아|출생\s*(?:아동|한|신고|후|일)|신생아|산모|영아\s*가구")
+_BIRTH = re.compile(r"출산\s*(?:\([^)]{0,20}\)\s*)?(?:가정|가구|한|예정|후|일)|출생아|출생\s*(?:아동|한|신고|후|일)|신생아|산모|영아\s*가구")
 _WISH = re.compile(r"임신을?\s*희망|난임")
 
 # --- household ------------------------------------------------------------------
@@ -98,11 +99,15 @@ _CONDITIONS: dict[Condition, re.Pattern[str]] = {
     "농어업인": re.compile(r"농업인|어업인|농어업인|농가|어가|영농|어업\s*종사|농어촌\s*주민"),
     "구직자": re.compile(r"구직|미취업|실업자|실직|취업\s*준비|취업을?\s*희망"),
     "학생": re.compile(r"재학\s*중|재학생|대학생|대학원생|초[·등]?\s*중[·등]?\s*고|초등학생|중학생|고등학생"),
+    # A diagnosis, an assessed grade or a harm suffered: the counselor cannot know it.
+    "진단·판정": re.compile(r"진단|판정|환자|질환|수술|입원|등급을?\s*(?:받|인정)|피해자|학대|중독|난임|실종"),
+    "입양·위탁·시설": re.compile(r"입양|위탁|퇴소|입소|보호\s*종료|시설에?\s*(?:생활|거주|입소)"),
     "사업자": re.compile(r"사업주|사업자|(?<![가-힣])기업|중소기업|법인|소상공인|자영업|사업장|창업|협동조합|"
                         r"사회적\s*경제|단체|기관\s*및\s*시설"),
 }
 # An alternatives list: groups joined by 및, 또는, commas; requirements joined by these.
 _ALTERNATIVES = re.compile(r"\s(?:및|또는|이나)\s|,\s*|·")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 _AND = re.compile(r"\s중\s|이면서|이고\s|으?로서|에\s*해당하는|인\s")
 _ASIDE = re.compile(r"[가-힣]{0,6}\s*(?:또한|도\s|포함|제외|우선|은\s*연령|는\s*연령|의\s*경우)")
 
@@ -203,7 +208,7 @@ def _is_alternative(sentence: str, match: re.Match[str], others: Iterable[re.Pat
     alternatives, not required of everyone. "X 중 Y", "X이면서 Y" join requirements."""
     start = max((m.end() for m in _AND.finditer(sentence, 0, match.start())), default=0)
     end = next((m.start() for m in _AND.finditer(sentence, match.end())), len(sentence))
-    window = sentence[max(start, match.start() - 30):min(end, match.end() + 30)]
+    window = _PARENTHESES.sub(" ", sentence[max(start, match.start() - 30):min(end, match.end() + 30)])
     return bool(_ALTERNATIVES.search(window)) and any(p.search(window) for p in others)
 
 
