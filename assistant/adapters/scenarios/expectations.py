@@ -62,6 +62,7 @@ def check(expect: Expect, turn: TurnResult, catalog: ServiceCatalog) -> list[str
     answer = _key(f"{turn.answer_screen}\n{turn.answer_speech}")
     reasons += [f"answer does not contain {p!r}" for p in expect.answer_contains if _key(p) not in answer]
     reasons += [f"answer contains {p!r}" for p in expect.answer_not_contains if _key(p) in answer]
+    reasons += _check_counsel(expect, turn, catalog)
     if expect.max_latency_ms is not None:
         if turn.first_audio_ms is None:
             reasons.append("no reply audio, so no latency to check")
@@ -83,3 +84,19 @@ def _check_service(expect: Expect, turn: TurnResult, catalog: ServiceCatalog) ->
     found = ", ".join(f"{hit['name']} ({hit['score']:.2f})" for hit in top) or "no service"
     where = "top-1" if expect.top_k == 1 else f"top {expect.top_k}"
     return [f"service {expect.service!r} not {where}; found {found}"]
+
+
+def _check_counsel(expect: Expect, turn: TurnResult, catalog: ServiceCatalog) -> list[str]:
+    reasons: list[str] = []
+    if expect.asks_question is not None and (turn.answer_kind == "question") != expect.asks_question:
+        reasons.append(f"expected {'a question to the resident' if expect.asks_question else 'no question'}, "
+                       f"got a {turn.answer_kind!r} answer")
+    listed = [entry["id"] for entry in turn.listed]
+    shown = ", ".join(entry["name"] for entry in turn.listed) or "nothing"
+    for name in expect.lists:
+        if not any(catalog.counts_as(i, catalog.resolve(name)) for i in listed):
+            reasons.append(f"suggestions do not list {name!r}; listed {shown}")
+    for name in expect.not_lists:
+        if any(catalog.counts_as(i, catalog.resolve(name)) for i in listed):
+            reasons.append(f"suggestions list {name!r}")
+    return reasons

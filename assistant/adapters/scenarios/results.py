@@ -30,6 +30,8 @@ class TurnResult:
     answer_screen: str = ""
     answer_speech: str = ""
     answer_kind: str = ""
+    # Services a suggestion listed, in order: {"id", "name", "reason"}.
+    listed: list[dict] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     # How many utterances the endpointer heard in the recording; more than
     # one means a pause split the question and the kiosk answered each part.
@@ -62,7 +64,7 @@ class TurnResult:
             "reference": self.reference, "transcript": self.transcript,
             "transcript_rejected": self.transcript_rejected, "cer": self.cer, "utterances": self.utterances,
             "services": self.services, "answered_service": self.answered_service,
-            "answer_kind": self.answer_kind, "answer_screen": self.answer_screen,
+            "answer_kind": self.answer_kind, "listed": self.listed, "answer_screen": self.answer_screen,
             "answer_speech": self.answer_speech, "timings_ms": self.timings_ms,
             "input_duration_s": self.input_duration_s, "reply_duration_s": self.reply_duration_s,
             "elapsed_s": self.elapsed_s,

@@ -81,11 +81,13 @@ def _load_all(paths: Sequence[Path], catalog: ServiceCatalog) -> tuple[list[tupl
 def _check_service_names(scenario: Scenario, catalog: ServiceCatalog) -> None:
     problems = []
     for i, turn in enumerate(scenario.turns):
-        name = turn.expect.service
-        if name is not None and not catalog.resolve(name):
-            hint = catalog.suggestion(name)
-            problems.append(f"turns[{i}].expect.service: no service named {name!r} in the corpus"
-                            + (f" (did you mean {hint!r}?)" if hint else ""))
+        named = [("service", turn.expect.service)] if turn.expect.service is not None else []
+        named += [(key, name) for key in ("lists", "not_lists") for name in getattr(turn.expect, key)]
+        for key, name in named:
+            if not catalog.resolve(name):
+                hint = catalog.suggestion(name)
+                problems.append(f"turns[{i}].expect.{key}: no service named {name!r} in the corpus"
+                                + (f" (did you mean {hint!r}?)" if hint else ""))
     if problems:
         raise ScenarioError(scenario.path, problems)
 
@@ -161,6 +163,8 @@ def _fill(result: TurnResult, exchanges: list[Exchange], catalog: ServiceCatalog
     result.answer_screen, result.answer_speech, result.answer_kind = answer.screen, answer.speech, answer.kind
     if answer.card is not None:
         result.answered_service = {"id": answer.card.id, "name": answer.card.name}
+    if answer.kind == "suggest":
+        result.listed = [{"id": c.id, "name": c.name, "reason": c.reason} for c in answer.choices]
     result.timings_ms = dict(last.timings)
     chunks = [a.samples for a in last.audio]
     if chunks:

@@ -46,8 +46,13 @@ class Expect(_Strict):
     answer_contains: list[NonEmpty] = []
     answer_not_contains: list[NonEmpty] = []
     max_latency_ms: float | None = Field(None, gt=0)
+    # Counseling: the turn asks the resident a question (true) or does not (false);
+    # the suggested services include every one of `lists` and none of `not_lists`.
+    asks_question: bool | None = None
+    lists: list[NonEmpty] = []
+    not_lists: list[NonEmpty] = []
 
-    @field_validator("answer_contains", "answer_not_contains", mode="before")
+    @field_validator("answer_contains", "answer_not_contains", "lists", "not_lists", mode="before")
     @classmethod
     def _one_phrase_is_a_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
