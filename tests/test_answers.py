@@ -121,3 +121,53 @@ def test_without_llm_weights_answers_stay_extractive_and_say_why(corpus, tmp_pat
     service = _named(corpus, "기초연금제도")
     reply = Answerer(corpus, settings).answer("얼마 받아요", [(service, 1.0)], 1.0)
     assert "33만 4,810원" in reply.speech
+
+
+def _profiles():
+    from itertools import product
+
+    from assistant.counsel.profile import Profile
+
+    for age, household, income, disability, expecting in product(
+            (8, 30, 45, 72, 85), ("1인", "부부", "한부모", "가족"), ("기초생활수급", "차상위", "해당없음", None),
+            ("중증", "없음", None), (True, None)):
+        profile = Profile()
+        profile.set_age(age)
+        profile.set_household(household)
+        if income:
+            profile.set_income(income)
+        if disability:
+            profile.set_disability(disability)
+        if expecting:
+            profile.set_expecting(True)
+        yield profile
+
+
+def test_every_suggestion_list_is_grounded_and_short(corpus, answerer):
+    from assistant.counsel.advisor import SPOKEN, Advisor
+
+    advisor = Advisor(list(corpus.services), None, answerer, ("시흥시", "경기도"))
+    by_id = corpus.by_id()
+    lists = 0
+    for profile in _profiles():
+        reply = advisor.suggestion(profile)
+        listed = [by_id[c.id] for c in reply.choices]
+        sources = [s.full_text() for service in listed for s in [service, *answerer.linked(service)]]
+        assert not ungrounded(reply.speech, sources), (profile, reply.speech)
+        assert not ungrounded(reply.screen, sources), (profile, reply.screen)
+        assert sum(1 for s in listed if s.name in reply.speech) <= SPOKEN
+        for choice in reply.choices:
+            assert not ungrounded(choice.reason, [by_id[choice.id].full_text()]), choice
+        lists += bool(listed)
+    assert lists > 100
+
+
+def test_what_to_bring_names_only_the_records_documents(corpus, answerer):
+    for service in corpus.services:
+        reply = answerer.answer("필요한 서류 알려 주세요", [(service, 10.0)], 1.0)
+        sources = [s.full_text() for s in [service, *answerer.linked(service)]]
+        assert not ungrounded(reply.speech, sources), (service.id, reply.speech)
+        for document in (d for s in [service, *answerer.linked(service)] for d in s.documents):
+            if document.name in reply.speech:
+                assert any(document.name in text for text in sources)
+        assert len(re.findall(r"[.?!](?:\s|$)", reply.speech.replace(service.name, ""))) <= 3, reply.speech

@@ -176,3 +176,30 @@ def test_transcript_differences_that_do_not_count_are_marked_minor():
     kinds = {(s.reference, s.heard): s.kind for s in segments}
     assert kinds[("게", "케")] == "error"
     assert kinds[("", " ")] == "minor" and kinds[("", "?")] == "minor"
+
+
+def test_counseling_expectations_fail_with_reasons(tmp_path):
+    scenario = write_scenario(tmp_path, """
+name: 상담 기대
+turns:
+  - text: 뭐 받을 수 있어요?
+    expect: {asks_question: false}
+  - text: 일흔둘이고 혼자 살아요
+    expect:
+      lists: [장애인연금]
+      not_lists: [노인맞춤돌봄서비스]
+""")
+    result = run_script(scenario, "--report", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    first, second = report["scenarios"][0]["turns"]
+    assert first["answer_kind"] == "question" and "expected no question" in first["reasons"][0]
+    assert second["answer_kind"] == "suggest" and second["listed"]
+    assert any("do not list '장애인연금'" in r for r in second["reasons"])
+    assert any("list '노인맞춤돌봄서비스'" in r for r in second["reasons"])
+
+
+def test_unknown_service_in_lists_is_a_scenario_error(tmp_path):
+    scenario = write_scenario(tmp_path, "turns:\n  - text: 뭐 받을 수 있어요?\n    expect: {lists: [없는서비스이름]}\n")
+    result = run_script(scenario, "--report", tmp_path / "out")
+    assert result.exit_code == 2 and "turns[0].expect.lists: no service named '없는서비스이름'" in result.output

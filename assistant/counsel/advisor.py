@@ -221,8 +221,9 @@ class Advisor:
             spoken.append(sentence)
         speech = " ".join(["받으실 수 있는 서비스예요.", *spoken, "궁금한 서비스 이름을 말씀해 주세요."])
         lines = ["받으실 수 있을 만한 서비스"]
-        for n, f in enumerate(fits, 1):
-            lines.append(f"{n}. {f.service.name}" + (f" ({f.service.region.label})" if f.service.region.scope != "전국"
+        # Bullets, not numbers: every number on screen is a record's.
+        for f in fits:
+            lines.append(f"■ {f.service.name}" + (f" ({f.service.region.label})" if f.service.region.scope != "전국"
                                                      else ""))
             if f.reasons:
                 lines.append("   맞는 점: " + ", ".join(f.reasons))
