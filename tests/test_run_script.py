@@ -185,6 +185,7 @@ turns:
   - text: 뭐 받을 수 있어요?
     expect: {asks_question: false}
   - text: 일흔둘이고 혼자 살아요
+  - text: 해당 없어요
     expect:
       lists: [장애인연금]
       not_lists: [노인맞춤돌봄서비스]
@@ -192,7 +193,7 @@ turns:
     result = run_script(scenario, "--report", tmp_path / "out")
     assert result.exit_code == 1, result.output
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
-    first, second = report["scenarios"][0]["turns"]
+    first, _, second = report["scenarios"][0]["turns"]
     assert first["answer_kind"] == "question" and "expected no question" in first["reasons"][0]
     assert second["answer_kind"] == "suggest" and second["listed"]
     assert any("do not list '장애인연금'" in r for r in second["reasons"])
