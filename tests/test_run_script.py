@@ -188,7 +188,7 @@ turns:
   - text: 해당 없어요
     expect:
       lists: [장애인연금]
-      not_lists: [노인맞춤돌봄서비스]
+      not_lists: [시흥시 어르신 기본교통비 지원]
 """)
     result = run_script(scenario, "--report", tmp_path / "out")
     assert result.exit_code == 1, result.output
@@ -197,7 +197,7 @@ turns:
     assert first["answer_kind"] == "question" and "expected no question" in first["reasons"][0]
     assert second["answer_kind"] == "suggest" and second["listed"]
     assert any("do not list '장애인연금'" in r for r in second["reasons"])
-    assert any("list '노인맞춤돌봄서비스'" in r for r in second["reasons"])
+    assert any("list '시흥시 어르신 기본교통비 지원'" in r for r in second["reasons"])
 
 
 def test_unknown_service_in_lists_is_a_scenario_error(tmp_path):
