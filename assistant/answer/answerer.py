@@ -10,10 +10,10 @@ from ..core.events import Answer, Choice
 from ..core.prompts import NOT_FOUND
 from ..corpus.schema import Phone, Service
 from ..corpus.store import Corpus
-from . import extractive
-from .card import service_card
 from ..counsel.next_steps import next_steps
 from ..counsel.topic import follows_up
+from . import extractive
+from .card import service_card
 from .intent import Intent, classify, refers_back
 from .llm import LlmRewriter
 

@@ -304,7 +304,8 @@ class Counsel:
 
 
 # Words that only tell the resident's status (income tier, household, age), not a need.
-_STATUS_WORDS = re.compile(r"^(?:기초|생활|수급자?|차상위|계층|저소득|부부|독거|가구|형편|소득|나이|연세|이상|대|세대)$")
+_STATUS_WORDS = re.compile(r"^(?:기초|생활|수급자?|차상위|계층|저소득|부부|독거|가구|형편|소득|"
+                           r"나이|연세|이상|대|세대)$")
 _PROFILE_WORDS = re.compile(r"^(?:기초|생활|수급자?|차상위|계층|저소득|장애인?|중증|경증|임신|출산|부부|독거|한부모|"
                             r"형편|소득|나이|연세|노인|어르신|아기|애기|신생아|산모|임산부|손자|손녀|가구|이상|대)$")
 

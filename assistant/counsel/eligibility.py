@@ -157,7 +157,8 @@ def check_income(criterion: IncomeCriterion, profile: Profile) -> Check:
     if received_pension or income == "기초생활수급":
         return Check("income", "met", prior, "기초연금을 받고 계셔서" if received_pension else "기초생활수급자")
     if income == "차상위":
-        if tiers & {"차상위", "저소득"} or (criterion.median_income_percent or 0) >= 50 or criterion.lowest_income_percent:
+        median = criterion.median_income_percent or 0
+        if tiers & {"차상위", "저소득"} or median >= 50 or criterion.lowest_income_percent:
             return Check("income", "met", prior, "차상위계층")
         return Check("income", "unmet", prior)
     if income == "해당없음" and tiers and tiers <= {"기초생활수급", "차상위"} and not (
@@ -188,7 +189,7 @@ def checks(service: Service, profile: Profile, locale: tuple[str, str]) -> list[
         words = {"1인": "혼자 사시는 분", "부부": "부부 가구", "한부모": "한부모 가족", "조손": "조손 가족",
                  "3세대": "3세대 가정"}
         if profile.household in household.kinds:
-            out.append(Check("household", "met", prior, words[profile.household]))  # type: ignore[index]
+            out.append(Check("household", "met", prior, words[profile.household]))
         elif profile.household is None or (profile.household == "가족" and {"부부", "3세대"} & set(household.kinds)):
             out.append(Check("household", "unknown", prior, open="가구 기준이 있어요"))
         else:
@@ -235,8 +236,8 @@ def _group_holds(group: str, profile: Profile) -> bool | None:
     kids = profile.children
     rules: dict[str, bool | None] = {
         "어르신": None if age is None else age[0] >= 60 if age[0] >= 60 or age[1] < 60 else None,
-        "청년": None if age is None else 19 <= age[0] and age[1] <= 39 if age[1] < 19 or age[0] > 39 or (
-            19 <= age[0] and age[1] <= 39) else None,
+        "청년": None if age is None else age[0] >= 19 and age[1] <= 39 if age[1] < 19 or age[0] > 39 or (
+            age[0] >= 19 and age[1] <= 39) else None,
         "장애인": None if profile.disability is None else profile.disability != "없음",
         "임산부": profile.expecting,
         "한부모": None if profile.household is None else profile.household == "한부모",

@@ -10,9 +10,9 @@ record does not hold is an error in the set, reported before anything runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -67,17 +67,9 @@ def read_set(path: Path, services) -> CounselSet:
     return data
 
 
-@dataclass
-class CaseResult:
-    name: str
-    questions: list[str]
-    spoken: list[str]
-    screen: list[str]
-    expected: list[str]
-
-    def counts_as(self, listed: str, catalog) -> bool:
-        return any(catalog.counts_as(listed, frozenset({e})) or catalog.counts_as(e, frozenset({listed}))
-                   for e in self.expected)
+def _same(a: str, b: str, catalog) -> bool:
+    """One program: the same service, or a local service and the national program it delivers."""
+    return catalog.counts_as(a, frozenset({b})) or catalog.counts_as(b, frozenset({a}))
 
 
 def run_case(session, case: ResidentCase) -> tuple[list[str], Answer | None]:
@@ -103,28 +95,22 @@ def evaluate(engine, counsel_set: CounselSet, session_factory) -> dict:
 
     catalog = ServiceCatalog(engine.corpus)
     by_name = {s.name: s.id for s in engine.corpus.services}
-    results = []
-    precisions, recalls = [], []
+    results: list[dict[str, Any]] = []
     started = perf_counter()
     for case in counsel_set.profiles:
-        session = session_factory()
-        asked, answer = run_case(session, case)
+        asked, answer = run_case(session_factory(), case)
         listed = [c.id for c in answer.choices] if answer is not None and answer.kind == "suggest" else []
         expected = [by_name[label.service] for label in case.qualifies]
-        result = CaseResult(case.name, asked, listed[:3], listed, expected)
-        hits3 = sum(1 for s in result.spoken if result.counts_as(s, catalog))
-        found = sum(1 for e in expected if any(catalog.counts_as(s, frozenset({e})) or catalog.counts_as(e, frozenset({s}))
-                                                for s in listed))
-        precisions.append(hits3 / 3)
-        recalls.append(found / len(expected))
+        spoken_hits = sum(1 for s in listed[:3] if any(_same(s, e, catalog) for e in expected))
+        missed = [e for e in expected if not any(_same(s, e, catalog) for s in listed)]
         results.append({"name": case.name, "questions": asked,
-                        "spoken": [catalog.name(i) for i in result.spoken],
+                        "spoken": [catalog.name(i) for i in listed[:3]],
                         "screen": [catalog.name(i) for i in listed],
-                        "precision@3": round(hits3 / 3, 3), "recall": round(found / len(expected), 3),
-                        "missed": [catalog.name(e) for e in expected
-                                   if not any(catalog.counts_as(s, frozenset({e})) or
-                                              catalog.counts_as(e, frozenset({s})) for s in listed)]})
+                        "precision@3": round(spoken_hits / 3, 3),
+                        "recall": round(1 - len(missed) / len(expected), 3),
+                        "missed": [catalog.name(e) for e in missed]})
     n = len(results)
-    return {"n": n, "precision@3": round(sum(precisions) / n, 3), "recall": round(sum(recalls) / n, 3),
+    return {"n": n, "precision@3": round(sum(r["precision@3"] for r in results) / n, 3),
+            "recall": round(sum(r["recall"] for r in results) / n, 3),
             "questions_asked": round(sum(len(r["questions"]) for r in results) / n, 2),
             "seconds": round(perf_counter() - started, 2), "profiles": results}
