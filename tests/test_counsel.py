@@ -117,6 +117,10 @@ def test_reset_wipes_the_profile(engine):
     session.reset()
     assert session.counsel.profile.is_empty() and session.counsel.pending is None
     assert _ask(session, "뭐 받을 수 있어요?").kind == "question"
+    # The controller forgets the conversation on idle and hang-up.
+    _ask(session, "기초생활수급자예요")
+    session.forget()
+    assert session.counsel.profile.is_empty()
 
 
 def test_a_need_ranks_by_its_words_and_the_profile_filters(engine):
