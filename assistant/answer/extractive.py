@@ -1,26 +1,39 @@
 """Answers built only from the service record's own words.
 
-The spoken answer is at most three short sentences: the part of the record the
-question asks for, then the number to call. The screen answer is the fuller
-record with its source. Every fact (amount, age, date, phone number) is quoted
-from the record, never composed, so nothing can be invented.
+The spoken answer is at most three short sentences in 해요체, worded for the
+ear (spoken.py): the part of the record the question asks for, then the number
+to call. The screen answer is the fuller record with its source. Every fact
+(amount, age, date, phone number) is the record's own, re-inflected but never
+composed, so nothing can be invented.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from ..corpus.schema import Phone, Service
+from ..korean import kiwi
+from ..korean.josa import Particle, attach
 from .intent import Intent
+from .spoken import Mood, Said, say, speakable_name, split_asides, spoken_connectives
 
 # Booklet text lost its bullet layout; items run together as
 # "… 지사 방문 복지로( www… ) 온라인 신청 만 65세 …". Items end on these
 # nominal endings, so a split after them (not before another ending) restores them.
 _ITEM_END = r"(?:방문|신청|가능|지원|제공|접수|발급|지급|운영|이용|연계|감면|면제|상담|확인|필요)"
-_ITEM_SPLIT = re.compile(rf"(?<={_ITEM_END})\s+(?!{_ITEM_END}|및|등|또는|시|후|중)(?=[가-힣(])")
+# Never before a word that completes the predicate ("지급 제외", "신청 불가"): cut
+# there, the item would say the opposite of the record.
+_COMPLETING = r"(?:제외|불가|금지|중단|제한|예정|완료|없음|않음|안\s)"
+_ITEM_SPLIT = re.compile(rf"(?<={_ITEM_END})\s+(?!{_ITEM_END}|{_COMPLETING}|및|등|또는|시|후|중)(?=[가-힣(])")
+_OPEN, _CLOSE = "([「『", ")]」』"
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|(?<=다\.)|\s*(?:^|\s)[-※○●◦•▪□■①②③④⑤⑥⑦⑧⑨⑩]\s*|\n+")
 _URL = re.compile(r"\(?\s*(?:https?://|www\.)\S+?\s*\)|(?:https?://|www\.)\S+|\b[\w.-]+\.(?:go|or|co)\.kr\S*")
-_SPEECH_ITEM_MAX = 90
+# Words records put where an organization's name belongs; said as one, they say nothing.
+_NUMBER_LABELS = frozenset({"문의처", "대표번호", "대표전화", "연락처", "전화", "문의"})
+# The spoken answer: the asked fact, at most one more, then whom to call.
+MAX_SPOKEN_SENTENCES = 3
+# A further item is said only when it is short enough to take in by ear.
 _SECOND_ITEM_MAX = 60
 
 
@@ -28,7 +41,7 @@ def items(text: str) -> list[str]:
     """The record text split into sentences or list items, web addresses dropped."""
     out = []
     for part in _SENTENCE_SPLIT.split(text or ""):
-        for item in _ITEM_SPLIT.split(part or ""):
+        for item in _split_outside_brackets(part or ""):
             item = _URL.sub("", item).strip(" -·,:;")
             item = re.sub(r"\(\s*\)", "", item).strip()
             if len(item) >= 4:
@@ -36,62 +49,110 @@ def items(text: str) -> list[str]:
     return out
 
 
-def _shorten(item: str) -> str:
-    """Cut a long item at a clause or word boundary; cutting drops words, never alters them."""
-    if len(item) <= _SPEECH_ITEM_MAX:
-        return item
-    cut = item.rfind(", ", 30, _SPEECH_ITEM_MAX)
-    if cut < 0:
-        cut = item.rfind(" ", 0, _SPEECH_ITEM_MAX)
-    return item[: cut if cut > 20 else _SPEECH_ITEM_MAX].rstrip(" ,(")
+def _split_outside_brackets(text: str) -> list[str]:
+    """`text` cut at the item boundaries that lie outside brackets: an aside
+    "(단, 보장시설 수급자 지급 제외)" stays whole."""
+    pieces, start, depth, last = [], 0, 0, 0
+    for m in _ITEM_SPLIT.finditer(text):
+        for ch in text[last:m.start()]:
+            depth += (ch in _OPEN) - (ch in _CLOSE)
+        last = m.start()
+        if depth <= 0:
+            pieces.append(text[start:m.start()])
+            start = m.end()
+    return [*pieces, text[start:]]
 
 
-def _sentence(text: str) -> str:
-    return text if text.endswith((".", "?", "!")) else text + "."
-
-
-def _phone_sentence(phones: list[Phone], fallback_org: str | None) -> str:
+def _phone_sentence(phones: list[Phone], fallback_org: str | None, about: str = "") -> str:
+    """The number to call, said last: "문의는 보건복지상담센터, 전화 129번이에요."."""
     if not phones:
-        where = fallback_org or "가까운 행정복지센터"
+        where = speakable_name(fallback_org) if fallback_org else "가까운 행정복지센터"
         return f"등록된 전화번호가 없으니 {where}에 문의해 주세요."
     first = phones[0]
+    subject = f"{about} 문의" if about else "문의"
     # The importer labels a number without a named organization "문의처" (enquiries);
-    # "문의 전화는 문의처 129번" says nothing, so only a real name is spoken.
-    org = f"{first.organization} " if first.organization and first.organization != "문의처" else ""
-    return f"문의 전화는 {org}{first.number}번입니다."
+    # "문의는 문의처, 전화 129번" says nothing, so only a real name is spoken.
+    if first.organization and first.organization not in _NUMBER_LABELS:
+        org = spoken_connectives(speakable_name(first.organization))
+        return f"{attach(subject, Particle.TOPIC)} {org}, 전화 {first.number}번이에요."
+    return f"{subject} 전화는 {first.number}번이에요."
 
 
 def _topic(service: Service) -> str:
-    """The name, with its municipality when the name does not already say it
+    """The name as said, with its municipality when the name does not already say it
     ("시흥 효도수당" is clearly 시흥시's)."""
     region = service.region
     place = region.label.removesuffix("특별자치도").removesuffix("도").removesuffix("시").removesuffix("군")
-    return service.name if region.scope == "전국" or place in service.name else f"{region.label} {service.name}"
+    name = speakable_name(service.name)
+    return name if region.scope == "전국" or place in name else f"{region.label} {name}"
+
+
+# What each kind of question asks for: the record's fields in order, how to say them,
+# and the words for it when the record leaves it out.
+_ASKED: dict[Intent, tuple[Mood, tuple[str, ...], str]] = {
+    Intent.APPLY: (Mood.GUIDE, ("how_to_apply",), "신청 방법"),
+    Intent.BENEFIT: (Mood.INFORM, ("benefit", "summary"), "지원 내용"),
+    Intent.ELIGIBILITY: (Mood.INFORM, ("eligibility",), "지원 대상"),
+    Intent.GENERAL: (Mood.INFORM, ("summary", "benefit", "eligibility"), "자세한 안내"),
+}
+
+
+def _said_items(service: Service, fields: tuple[str, ...], mood: Mood) -> Iterator[Said]:
+    """The fields' items that can be said as sentences, in record order; an item
+    that only repeats the service's name says nothing and is left out."""
+    name = re.sub(r"\s", "", service.name)
+    for field in fields:
+        for item in items(getattr(service, field)):
+            if re.sub(r"\s", "", split_asides(item)[0]) in name:
+                continue
+            if (said := say(item, mood)) is not None:
+                yield said
+
+
+def _fitted(said: Said, room: int) -> list[str]:
+    """The item's first sentence with its asides (they qualify it: leaving them out
+    would change what it says), then more of it while there is room; empty if
+    the first sentence and its asides do not fit."""
+    if 1 + len(said.asides) > room:
+        return []
+    return [said.main[0], *said.asides, *said.main[1:]][:room]
+
+
+def _with_topic(topic: str, sentence: str, intent: Intent) -> str:
+    """The first sentence, about the service: "기초연금은 …", "기초연금 대상은 …예요"."""
+    first_word = kiwi.tokenize(sentence.split(" ", 1)[0])
+    if first_word and first_word[-1].tag == "JX" and first_word[-1].form in ("은", "는"):
+        return f"{topic} {sentence}"  # the item names its own topic: "카드신청은 …"
+    if sentence.endswith(("예요.", "이에요.")):
+        if intent is Intent.ELIGIBILITY:
+            return f"{topic} 대상은 {sentence}"
+        if intent is Intent.BENEFIT:
+            return f"{attach(topic, Particle.MEANS)} 받으실 수 있는 건 {sentence}"
+    return f"{attach(topic, Particle.TOPIC)} {sentence}"
 
 
 def speech_answer(service: Service, intent: Intent, phones: list[Phone]) -> str:
-    """At most three short sentences: the asked part of the record, then whom
-    to call (the first of `phones`, which come best first)."""
-    heading, fields = {
-        Intent.APPLY: ("신청 방법", (service.how_to_apply,)),
-        Intent.BENEFIT: ("받으실 수 있는 것", (service.benefit, service.summary)),
-        Intent.ELIGIBILITY: ("대상", (service.eligibility,)),
-        Intent.CONTACT: ("문의처", ()),
-        Intent.GENERAL: ("", (service.summary, service.benefit, service.eligibility)),
-    }[intent]
-    topic = f"{_topic(service)}, {heading}" if heading else _topic(service)
-    found = [_shorten(i) for text in fields for i in items(text)]
-    if intent is Intent.GENERAL:
-        how = [_shorten(i) for i in items(service.how_to_apply)][:1]
-        body = [*found[:1], *(f"신청은 {h}" for h in how)]
-    else:
-        # A second item only when it is a short statement, not a table row.
-        body = found[:1] + [i for i in found[1:2] if len(i) <= _SECOND_ITEM_MAX and ":" not in i]
-    sentences = [_sentence(f"{topic}: {body[0]}") if body else _sentence(topic)]
-    sentences += [_sentence(b) for b in body[1:2]]
+    """At most three short 해요체 sentences: the asked part of the record first,
+    the service named once, and whom to call last (the first of `phones`, which
+    come best first)."""
+    topic = _topic(service)
     org = service.contacts[0].organization if service.contacts else None
-    sentences.append(_phone_sentence(phones, org))
-    return " ".join(sentences)
+    if intent is Intent.CONTACT:
+        return _phone_sentence(phones, org, about=topic)
+    mood, fields, missing = _ASKED[intent]
+    room = MAX_SPOKEN_SENTENCES - 1
+    found = _said_items(service, fields, mood)
+    body = next((fitted for said in found if (fitted := _fitted(said, room))), [])
+    # After what the service is, how to apply; otherwise the asked field's next item.
+    following = _said_items(service, ("how_to_apply",), Mood.GUIDE) if intent is Intent.GENERAL else found
+    if body and len(body) < room and (more := next(following, None)) is not None:
+        if not more.asides and len(more.main) == 1 and len(more.main[0]) <= _SECOND_ITEM_MAX:
+            body.append(more.main[0])
+    if body:
+        body[0] = _with_topic(topic, body[0], intent)
+    else:
+        body = [f"{attach(topic, Particle.TOPIC)} {attach(missing, Particle.SUBJECT)} 자료에 나와 있지 않아요."]
+    return " ".join([*body, _phone_sentence(phones, org)])
 
 
 def screen_answer(service: Service, phones: list[Phone]) -> str:

@@ -41,3 +41,19 @@ def tokenize_many(texts: list[str]) -> list[list[Token]]:
         return []
     with _lock:
         return list(_kiwi().tokenize(texts))
+
+
+def join(morphemes: list[tuple[str, str]]) -> str:
+    """Morphemes (form, tag) put back into text, conjugated: (지원, NNG)(하, XSV)(어요, EF) -> 지원해요."""
+    with _lock:
+        return _kiwi().join(morphemes)
+
+
+def next_morpheme_scores(tokens: list[Token] | list[tuple[str, str]], top_n: int = 60) -> dict[tuple[str, str], float]:
+    """Log-probabilities of the morphemes Kiwi's language model expects right after `tokens`
+    (form, tag) -> score; a morpheme not among the `top_n` likeliest is absent."""
+    if not tokens:
+        return {}
+    with _lock:
+        predicted = _kiwi().predict_next_morpheme(tokens, top_n=top_n)
+    return {(m.form, m.tag): m.score for m in predicted}
