@@ -16,7 +16,7 @@ from ..corpus.schema import Phone, Service
 from ..korean import kiwi
 from ..korean.josa import Particle, attach
 from .intent import Intent
-from .spoken import Mood, Said, say, speakable_name, split_asides, spoken_connectives
+from .spoken import CONDITION, Mood, Said, say, speakable_name, split_asides, spoken_connectives
 
 # Booklet text lost its bullet layout; items run together as
 # "… 지사 방문 복지로( www… ) 온라인 신청 만 65세 …". Items end on these
@@ -24,7 +24,7 @@ from .spoken import Mood, Said, say, speakable_name, split_asides, spoken_connec
 _ITEM_END = r"(?:방문|신청|가능|지원|제공|접수|발급|지급|운영|이용|연계|감면|면제|상담|확인|필요)"
 # Never before a word that completes the predicate ("지급 제외", "신청 불가"): cut
 # there, the item would say the opposite of the record.
-_COMPLETING = r"(?:제외|불가|금지|중단|제한|예정|완료|없음|않음|안\s)"
+_COMPLETING = r"(?:제외|배제|불가|금지|중단|제한|예정|완료|없음|않음|안\s)"
 _ITEM_SPLIT = re.compile(rf"(?<={_ITEM_END})\s+(?!{_ITEM_END}|{_COMPLETING}|및|등|또는|시|후|중)(?=[가-힣(])")
 _OPEN, _CLOSE = "([「『", ")]」』"
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|(?<=다\.)|\s*(?:^|\s)[-※○●◦•▪□■①②③④⑤⑥⑦⑧⑨⑩]\s*|\n+")
@@ -33,6 +33,7 @@ _URL = re.compile(r"\(?\s*(?:https?://|www\.)\S+?\s*\)|(?:https?://|www\.)\S+|\b
 _NUMBER_LABELS = frozenset({"문의처", "대표번호", "대표전화", "연락처", "전화", "문의"})
 # The spoken answer: the asked fact, at most one more, then whom to call.
 MAX_SPOKEN_SENTENCES = 3
+MORE_CONDITIONS = "다만 조건이 몇 가지 더 있어요."
 # A further item is said only when it is short enough to take in by ear.
 _SECOND_ITEM_MAX = 60
 
@@ -57,7 +58,10 @@ def _split_outside_brackets(text: str) -> list[str]:
         for ch in text[last:m.start()]:
             depth += (ch in _OPEN) - (ch in _CLOSE)
         last = m.start()
-        if depth <= 0:
+        # A split that would leave one word on its own is not an item boundary:
+        # "중복지원 배제" cut after 지원 would drop the 배제 and say the opposite.
+        rest = text[m.end():]
+        if depth <= 0 and len(rest.split(maxsplit=1)) > 1:
             pieces.append(text[start:m.start()])
             start = m.end()
     return [*pieces, text[start:]]
@@ -67,7 +71,8 @@ def _phone_sentence(phones: list[Phone], fallback_org: str | None, about: str = 
     """The number to call, said last: "문의는 보건복지상담센터, 전화 129번이에요."."""
     if not phones:
         where = speakable_name(fallback_org) if fallback_org else "가까운 행정복지센터"
-        return f"등록된 전화번호가 없으니 {where}에 문의해 주세요."
+        whose = f"{attach(about, Particle.TOPIC)} " if about else ""
+        return f"{whose}등록된 전화번호가 없으니 {where}에 문의해 주세요."
     first = phones[0]
     subject = f"{about} 문의" if about else "문의"
     # The importer labels a number without a named organization "문의처" (enquiries);
@@ -98,24 +103,29 @@ _ASKED: dict[Intent, tuple[Mood, tuple[str, ...], str]] = {
 
 
 def _said_items(service: Service, fields: tuple[str, ...], mood: Mood) -> Iterator[Said]:
-    """The fields' items that can be said as sentences, in record order; an item
+    """The fields' items that can be said as sentences, in record order; a summary
     that only repeats the service's name says nothing and is left out."""
     name = re.sub(r"\s", "", service.name)
     for field in fields:
         for item in items(getattr(service, field)):
-            if re.sub(r"\s", "", split_asides(item)[0]) in name:
+            if field == "summary" and re.sub(r"\s", "", split_asides(item)[0]) in name:
                 continue
             if (said := say(item, mood)) is not None:
                 yield said
 
 
 def _fitted(said: Said, room: int) -> list[str]:
-    """The item's first sentence with its asides (they qualify it: leaving them out
-    would change what it says), then more of it while there is room; empty if
-    the first sentence and its asides do not fit."""
-    if 1 + len(said.asides) > room:
-        return []
-    return [said.main[0], *said.asides, *said.main[1:]][:room]
+    """As much of the item as there is room for: its first sentence with its asides
+    (they qualify it), then its further parts. When a left-out part states a condition,
+    the last sentence says there are more: told only the main fact, a resident
+    would take it for the whole."""
+    required = [said.main[0], *said.asides]
+    optional = list(said.main[1:])
+    sentences = required + optional
+    left_out = sentences[room:]
+    if not said.conditions_unsaid and not any(CONDITION.search(s) for s in left_out):
+        return sentences[:room]
+    return [*sentences[:room - 1], MORE_CONDITIONS] if room > 1 else sentences[:1]
 
 
 def _with_topic(topic: str, sentence: str, intent: Intent) -> str:
@@ -142,11 +152,13 @@ def speech_answer(service: Service, intent: Intent, phones: list[Phone]) -> str:
     mood, fields, missing = _ASKED[intent]
     room = MAX_SPOKEN_SENTENCES - 1
     found = _said_items(service, fields, mood)
-    body = next((fitted for said in found if (fitted := _fitted(said, room))), [])
+    first = next(found, None)
+    body = [] if first is None else _fitted(first, room)
     # After what the service is, how to apply; otherwise the asked field's next item.
     following = _said_items(service, ("how_to_apply",), Mood.GUIDE) if intent is Intent.GENERAL else found
     if body and len(body) < room and (more := next(following, None)) is not None:
-        if not more.asides and len(more.main) == 1 and len(more.main[0]) <= _SECOND_ITEM_MAX:
+        if (not more.asides and len(more.main) == 1 and not more.conditions_unsaid
+                and len(more.main[0]) <= _SECOND_ITEM_MAX):
             body.append(more.main[0])
     if body:
         body[0] = _with_topic(topic, body[0], intent)

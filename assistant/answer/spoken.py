@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from kiwipiepy import Token
 
@@ -58,15 +59,19 @@ _STATE_NOUNS = frozenset({"면제", "제외", "포함", "해당", "적용", "감
 # Nouns whose 하다-form is another word: "65세 이상" is not 이상하다 (odd), "이용료 무료" not 무료하다 (bored).
 _NEVER_PREDICATES = frozenset({"이상", "이하", "미만", "초과", "무료", "이내", "기준"})
 # Words that make an aside a fact (a limit, a condition, a negation): such an aside is kept.
-_CONDITION = re.compile(r"\d|없|않|아니|불가|제외|미만|초과|이하|이상|이내|한도|한함|한해|한정|최대|최소|경우|포함|단[,\s]|만\s")
+CONDITION = re.compile(r"\d|없|않|아니|불가|제외|배제|금지|미만|초과|이하|이상|이내|한도|한함|한해|한정|최대|최소|경우|포함"
+                       r"|단[,\s]|만\s")
 # Endings of a clause that joins the next one as "and" (…하고, …하며): said as a sentence end.
 _COORDINATING = frozenset({"고", "며", "으며"})
 _NOMINAL = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "SN", "SL", "SH", "XSN", "XR"})
+_WRITTEN_CONNECTIVE = re.compile(r"및|또는|며|하여")
 _PUNCTUATION = frozenset({"SF", "SP", "SE", "SSO", "SSC", "SW", "SO"})
+# Particles after which a clause still ends as a noun phrase does: "1,000만 원까지" -> "…까지예요".
+_NOUN_LIKE_PARTICLES = frozenset({"까지", "부터", "마다", "만", "나", "이나", "씩"})
 # Symbols that are words when said ("50%" is 오십 퍼센트): a clause may end in them.
 _UNITS = frozenset({"%", "℃", "㎡", "㎏", "㎞"})
-# A label is the one or two words right before the colon.
-_LABEL = re.compile(r"(?:^|(?<=[,\s]))((?:[^\s,:()]+\s)?[^\s,:()]+)\s*[:：]\s*")
+# A label is the word right before the colon.
+_LABEL = re.compile(r"(?:^|(?<=[,\s]))([^\s,:()]+)\s*[:：]\s*")
 # Brackets around an aside (dropped or said apart) and around a title (only the marks go:
 # "「장애인연금법」에 따른" is part of the sentence).
 _BRACKETS = {"(": ")", "[": "]", "【": "】", "<": ">", "〈": "〉"}
@@ -76,6 +81,7 @@ _MARKERS = re.compile(r"[☞※○●◦•▪□■▶►◆◇★☆]")
 # "19:30" is a time, "1:1" a ratio: said "19시 30분" and "1 대 1" (digits stay digits for the normalizer).
 _CLOCK = re.compile(r"(?<![\d:])([01]?\d|2[0-4])\s*:\s*([0-5]\d)(?![\d:])")
 _RATIO = re.compile(r"(?<![\d:])(\d+)\s*:\s*(\d+)(?![\d:])")
+_LOOSE_PARTICLE = re.compile(r"(?<=[가-힣A-Za-z0-9])\s+(에서|으로|에게|까지|부터|에|로|를|을)(?=[\s,.]|$)")
 # Steps of a procedure ("신청 → 조사 → 선정"), rows of a table (";"): each said as a sentence.
 _STEP = re.compile(r"\s*(?:→|⇒|->|;)\s*")
 # "…지급 단, …" : a proviso that qualifies what comes before it; it is kept with it, like an aside.
@@ -91,27 +97,37 @@ class Said:
 
     main: tuple[str, ...]
     asides: tuple[str, ...]
+    # A later part that could not be said (a fragment) states a condition; whoever says
+    # less than the whole item must say that there is more.
+    conditions_unsaid: bool = False
 
     @property
     def sentences(self) -> tuple[str, ...]:
         return self.main + self.asides
 
 
+@lru_cache(maxsize=8192)
 def say(item: str, mood: Mood = Mood.INFORM) -> Said | None:
     """`item` of a record as 해요체 sentences, or None when it is a fragment
     that cannot stand as a sentence (it ends in a particle or a conditional)."""
     text, asides = split_asides(item)
-    main: list[str | None] = []
+    parts: list[tuple[str, str | None]] = []  # (clause of the record, its sentence)
     for step in _STEP.split(spoken_connectives(text)):
         head, *provisos = _PROVISO.split(step)
-        main += [s for part in _labelled_parts(head) for s in _clauses(part, mood)]
+        parts += [c for part in _labelled_parts(head) for c in _clauses(part, mood)]
         asides += provisos
-    if not main or None in main:
+    # A part that cannot be said ends what is said of the item; the first must be sayable.
+    said = [sentence for _, sentence in parts]
+    cut = said.index(None) if None in said else len(said)
+    main = [s for s in said[:cut] if s]
+    if not main:
         return None
     said_asides = [_sentence(spoken_connectives(a), Mood.INFORM) for a in asides]
     if None in said_asides:
         return None
-    return Said(tuple(s for s in main if s), tuple(s for s in said_asides if s))
+    unsaid = any(CONDITION.search(clause) for clause, _ in parts[cut:])
+    # The same aside twice ("(만 18세 미만)" after two groups) is said once.
+    return Said(tuple(main), tuple(dict.fromkeys(s for s in said_asides if s)), unsaid)
 
 
 def speakable_name(name: str) -> str:
@@ -135,7 +151,7 @@ def split_asides(text: str) -> tuple[str, list[str]]:
             end = _closing(text, i)
             # An aside may hold asides of its own: "(암, 심장질환(고혈압 제외))".
             aside, inner = split_asides(text[i + 1:end])
-            if aside and _CONDITION.search(text[i + 1:end]):
+            if aside and CONDITION.search(text[i + 1:end]):
                 asides.append(aside)
                 asides += inner
             i = end + 1
@@ -146,6 +162,8 @@ def split_asides(text: str) -> tuple[str, list[str]]:
             i += 1
     plain = re.sub(r"\s+", " ", _QUOTES.sub("", "".join(out)))
     plain = re.sub(r"\s+([,.])", r"\1", plain).strip(" ,")
+    # A particle left apart where an aside or an address stood: "공사 (www…) 에서" -> "공사에서".
+    plain = _LOOSE_PARTICLE.sub(r"\1", plain)
     return plain, asides
 
 
@@ -166,6 +184,8 @@ def _said_time(m: re.Match[str]) -> str:
 def spoken_connectives(text: str) -> str:
     """Written connectives in their spoken form: "A 및 B" -> "A와 B", "A 또는 B" -> "A나 B"
     after a noun; "하여" -> "해서"; "-며" -> "-고"."""
+    if not _WRITTEN_CONNECTIVE.search(text):
+        return text
     tokens = kiwi.tokenize(text)
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), applied right to left
     for before, token in zip(tokens, tokens[1:]):
@@ -198,10 +218,10 @@ def _labelled_parts(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def _clauses(text: str, mood: Mood) -> list[str | None]:
+def _clauses(text: str, mood: Mood) -> list[tuple[str, str | None]]:
     """`text` as one sentence, or, when long, one per coordinated clause (…하고 / …하며)."""
     if len(text) <= _CLAUSE_SPLIT_CHARS:
-        return [_sentence(text, mood)]
+        return [(text, _sentence(text, mood))]
     tokens = kiwi.tokenize(text)
     # Only "<verbal noun>하고" is cut: Kiwi reads some nouns as a verb + 고 ("사고" as 사+고).
     cuts = [c.end for a, b, c in zip(tokens, tokens[1:], tokens[2:])
@@ -213,7 +233,7 @@ def _clauses(text: str, mood: Mood) -> list[str | None]:
             pieces.append(text[start:cut])
             start = cut
     pieces.append(text[start:])
-    return [_sentence(p.strip(" ,"), mood) for p in pieces]
+    return [(p, _sentence(p.strip(" ,"), mood)) for p in pieces]
 
 
 def _sentence(clause: str, mood: Mood) -> str | None:
@@ -230,11 +250,22 @@ def _sentence(clause: str, mood: Mood) -> str | None:
     word = [t for t in tokens if t.start >= word_start]
     if last.tag in ("EF", "ETN") or (last.tag == "EC" and last.form in _COORDINATING):
         ended = _reinflect(clause, word)
-    elif last.tag in _NOMINAL or last.form in _UNITS:
+    elif last.tag == "ETM" and _ends_in_noun(clause):
+        ended = attach(clause, Particle.COPULA)
+    elif last.tag in _NOMINAL or last.tag.startswith("W_") or last.form in _UNITS or (
+            last.tag == "JX" and last.form in _NOUN_LIKE_PARTICLES):
         ended = _noun_predicate(clause, tokens, mood)
     else:
         return None
     return ended + "."
+
+
+def _ends_in_noun(clause: str) -> bool:
+    """Whether Kiwi, shown that a copula follows, reads the clause's last word as a noun:
+    a clause cannot end in a modifier, so "…장애인" taken for 장애+이+ㄴ is really 장애인."""
+    probe = kiwi.tokenize(clause + "이다")
+    return len(probe) >= 3 and probe[-2].tag == "VCP" and (
+        probe[-3].tag in _NOMINAL and probe[-3].end == len(clause))
 
 
 def _reinflect(clause: str, word: list[Token]) -> str:
