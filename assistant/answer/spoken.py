@@ -71,7 +71,11 @@ _NOUN_LIKE_PARTICLES = frozenset({"까지", "부터", "마다", "만", "나", "�
 # Symbols that are words when said ("50%" is 오십 퍼센트): a clause may end in them.
 _UNITS = frozenset({"%", "℃", "㎡", "㎏", "㎞"})
 # A label is the word right before the colon.
-_LABEL = re.compile(r"(?:^|(?<=[,\s]))([^\s,:()]+)\s*[:：]\s*")
+# A label opens the text or follows a comma, and is at most three words: "지원내용: …", ", 장례비 및 특별장례비: …".
+# (a comma and a space: "15,000원" holds a thousands separator, not a label's comma).
+_LABEL = re.compile(r"(?:^|(?<=,\s))\s*((?:[^\s,:()]+\s){0,2}[^\s,:()]+)\s*[:：]\s*")
+# Any other colon sits inside a run-together table ("일반청소년 : 최대 40만 원"): said as a pause.
+_COLON = re.compile(r"\s*[:：]\s*")
 # Brackets around an aside (dropped or said apart) and around a title (only the marks go:
 # "「장애인연금법」에 따른" is part of the sentence).
 _BRACKETS = {"(": ")", "[": "]", "【": "】", "<": ">", "〈": "〉"}
@@ -207,15 +211,13 @@ def spoken_connectives(text: str) -> str:
 def _labelled_parts(text: str) -> list[str]:
     """A table row "종류: 응급진료, 지원내용: …" as parts "종류는 응급진료", "지원내용은 …"."""
     matches = list(_LABEL.finditer(text))
-    if not matches:
-        return [text]
-    parts = [text[:matches[0].start()].strip(" ,")]
+    parts = [text[:matches[0].start()] if matches else text]
     for m, following in zip(matches, [*matches[1:], None]):
         value = text[m.end():following.start() if following else len(text)].strip(" ,")
         label = m.group(1).replace("_", " ").strip()
         if value:
-            parts.append(f"{attach(label, Particle.TOPIC)} {value}" if label else value)
-    return [p for p in parts if p]
+            parts.append(f"{attach(label, Particle.TOPIC)} {value}")
+    return [p for p in (_COLON.sub(", ", part).strip(" ,") for part in parts) if p]
 
 
 def _clauses(text: str, mood: Mood) -> list[tuple[str, str | None]]:
