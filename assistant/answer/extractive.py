@@ -128,11 +128,16 @@ def _fitted(said: Said, room: int) -> list[str]:
     return [*sentences[:room - 1], MORE_CONDITIONS] if room > 1 else sentences[:1]
 
 
+def _names_own_topic(sentence: str) -> bool:
+    """Whether the sentence opens with a topic of its own: "카드신청은 …"."""
+    first_word = kiwi.tokenize(sentence.split(" ", 1)[0])
+    return bool(first_word) and first_word[-1].tag == "JX" and first_word[-1].form in ("은", "는")
+
+
 def _with_topic(topic: str, sentence: str, intent: Intent) -> str:
     """The first sentence, about the service: "기초연금은 …", "기초연금 대상은 …예요"."""
-    first_word = kiwi.tokenize(sentence.split(" ", 1)[0])
-    if first_word and first_word[-1].tag == "JX" and first_word[-1].form in ("은", "는"):
-        return f"{topic} {sentence}"  # the item names its own topic: "카드신청은 …"
+    if _names_own_topic(sentence):
+        return f"{topic} {sentence}"  # "국민내일배움카드제 카드신청은 …"
     if sentence.endswith(("예요.", "이에요.")):
         if intent is Intent.ELIGIBILITY:
             return f"{topic} 대상은 {sentence}"
@@ -159,7 +164,10 @@ def speech_answer(service: Service, intent: Intent, phones: list[Phone]) -> str:
     if body and len(body) < room and (more := next(following, None)) is not None:
         if (not more.asides and len(more.main) == 1 and not more.conditions_unsaid
                 and len(more.main[0]) <= _SECOND_ITEM_MAX):
-            body.append(more.main[0])
+            said = more.main[0]
+            if intent is Intent.GENERAL and "신청" not in said and not _names_own_topic(said):
+                said = f"신청은 {said}"  # "…방문하시면 돼요" alone would not say what for
+            body.append(said)
     if body:
         body[0] = _with_topic(topic, body[0], intent)
     else:

@@ -81,7 +81,7 @@ _COLON = re.compile(r"\s*[:：]\s*")
 _BRACKETS = {"(": ")", "[": "]", "【": "】", "<": ">", "〈": "〉"}
 _QUOTES = re.compile(r"[\"'“”‘’`「」『』《》]")
 # Bullets and pointers that lost their line: a listener hears nothing in them.
-_MARKERS = re.compile(r"[☞※○●◦•▪□■▶►◆◇★☆]")
+_MARKERS = re.compile(r"[☞※○●◦•▪□■▶►◆◇★☆*]")
 # "19:30" is a time, "1:1" a ratio: said "19시 30분" and "1 대 1" (digits stay digits for the normalizer).
 _CLOCK = re.compile(r"(?<![\d:])([01]?\d|2[0-4])\s*:\s*([0-5]\d)(?![\d:])")
 _RATIO = re.compile(r"(?<![\d:])(\d+)\s*:\s*(\d+)(?![\d:])")

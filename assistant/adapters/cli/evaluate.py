@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .eval_answers import eval_answers
 from .eval_counsel import eval_counsel
 from .eval_retrieval import eval_retrieval
 from .stt import eval_speech
@@ -11,9 +12,10 @@ from .stt import eval_speech
 
 @click.group("eval")
 def eval_group() -> None:
-    """Measure recognition and retrieval on evaluation sets."""
+    """Measure recognition, retrieval and spoken answers."""
 
 
 eval_group.add_command(eval_speech)
 eval_group.add_command(eval_retrieval)
 eval_group.add_command(eval_counsel)
+eval_group.add_command(eval_answers)
