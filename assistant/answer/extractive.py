@@ -161,13 +161,13 @@ def speech_answer(service: Service, intent: Intent, phones: list[Phone]) -> str:
     body = [] if first is None else _fitted(first, room)
     # After what the service is, how to apply; otherwise the asked field's next item.
     following = _said_items(service, ("how_to_apply",), Mood.GUIDE) if intent is Intent.GENERAL else found
-    if body and len(body) < room and (more := next(following, None)) is not None:
-        if (not more.asides and len(more.main) == 1 and not more.conditions_unsaid
-                and len(more.main[0]) <= _SECOND_ITEM_MAX):
-            said = more.main[0]
-            if intent is Intent.GENERAL and "신청" not in said and not _names_own_topic(said):
-                said = f"신청은 {said}"  # "…방문하시면 돼요" alone would not say what for
-            body.append(said)
+    more = next(following, None) if body and len(body) < room else None
+    if (more is not None and not more.asides and len(more.main) == 1 and not more.conditions_unsaid
+            and len(more.main[0]) <= _SECOND_ITEM_MAX):
+        said = more.main[0]
+        if intent is Intent.GENERAL and "신청" not in said and not _names_own_topic(said):
+            said = f"신청은 {said}"  # "…방문하시면 돼요" alone would not say what for
+        body.append(said)
     if body:
         body[0] = _with_topic(topic, body[0], intent)
     else:

@@ -59,8 +59,8 @@ _STATE_NOUNS = frozenset({"면제", "제외", "포함", "해당", "적용", "감
 # Nouns whose 하다-form is another word: "65세 이상" is not 이상하다 (odd), "이용료 무료" not 무료하다 (bored).
 _NEVER_PREDICATES = frozenset({"이상", "이하", "미만", "초과", "무료", "이내", "기준"})
 # Words that make an aside a fact (a limit, a condition, a negation): such an aside is kept.
-CONDITION = re.compile(r"\d|없|않|아니|불가|제외|배제|금지|미만|초과|이하|이상|이내|한도|한함|한해|한정|최대|최소|경우|포함"
-                       r"|단[,\s]|만\s")
+CONDITION = re.compile(r"\d|없|않|아니|불가|제외|배제|금지|미만|초과|이하|이상|이내|한도|한함|한해|한정"
+                       r"|최대|최소|경우|포함|단[,\s]|만\s")
 # Endings of a clause that joins the next one as "and" (…하고, …하며): said as a sentence end.
 _COORDINATING = frozenset({"고", "며", "으며"})
 _NOMINAL = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "SN", "SL", "SH", "XSN", "XR"})
