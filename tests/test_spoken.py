@@ -74,6 +74,10 @@ SAID = [
      Mood.INFORM, ("공급유형별 자격은 구분, 국가유공자예요.",
                    "일반사항은 무주택 세대구성원으로서 국가유공자 등으로 보훈처 추천을 받은 분이에요.",
                    "소득 및 자산은 해당 없어요.")),
+    # Who may receive it is described as a person: 재직 -> "재직하시는 분이에요".
+    ("세부요건: 구분: 재직경력, 내용: 심사일 기준 2년 이상 재직(단, 현재 중소·중견기업 재직자는 1년 이상)", Mood.DESCRIBE,
+     ("세부요건은 구분, 재직경력이에요.", "내용은 심사일 기준 2년 이상 재직하시는 분이에요.",
+      "단, 현재 중소·중견기업 재직자는 1년 이상이에요.")),
     # Times are said in words around the digits, not with a colon.
     ("기본·연장 보육시간(07:30~19:30)을 전후하여 야간연장 보육서비스 이용 가능", Mood.INFORM,
      ("기본·연장 보육시간을 전후해서 야간연장 보육서비스 이용 가능해요.", "07시 30분~19시 30분이에요.")),
@@ -133,7 +137,7 @@ def test_every_record_item_said_keeps_its_numbers_and_negations(record_items):
     negation and limit, and each sentence closes with a final ending."""
     said_any = 0
     for field, item in record_items:
-        mood = Mood.GUIDE if field == "how_to_apply" else Mood.INFORM
+        mood = {"how_to_apply": Mood.GUIDE, "eligibility": Mood.DESCRIBE}.get(field, Mood.INFORM)
         said = say(item, mood)
         if said is None:
             continue

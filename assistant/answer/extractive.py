@@ -97,7 +97,7 @@ def _topic(service: Service) -> str:
 _ASKED: dict[Intent, tuple[Mood, tuple[str, ...], str]] = {
     Intent.APPLY: (Mood.GUIDE, ("how_to_apply",), "신청 방법"),
     Intent.BENEFIT: (Mood.INFORM, ("benefit", "summary"), "지원 내용"),
-    Intent.ELIGIBILITY: (Mood.INFORM, ("eligibility",), "지원 대상"),
+    Intent.ELIGIBILITY: (Mood.DESCRIBE, ("eligibility",), "지원 대상"),
     Intent.GENERAL: (Mood.INFORM, ("summary", "benefit", "eligibility"), "자세한 안내"),
 }
 

@@ -33,11 +33,13 @@ from ..korean.josa import Particle, attach
 
 
 class Mood(Enum):
-    """How a predicate is said: as a statement (지원해요) or, for what the
-    resident does when applying, as gentle guidance (신청하시면 돼요)."""
+    """How a predicate is said: as a statement (지원해요); for what the resident does
+    when applying, as gentle guidance (신청하시면 돼요); for who may receive a
+    service, as a description of the person (…거주하시는 분이에요)."""
 
     INFORM = "inform"
     GUIDE = "guide"
+    DESCRIBE = "describe"
 
 
 # Verbal nouns that name something the resident does when applying; in guidance
@@ -46,6 +48,13 @@ RESIDENT_ACTIONS = frozenset({
     "신청", "방문", "접수", "제출", "문의", "예약", "등록", "이용", "지참", "구비", "작성",
     "연락", "가입", "제시", "전화", "상담", "참여", "응시", "청구",
 })
+# Verbal nouns that say what a person is or has done ("…에 1년 이상 거주", "…이전 출생"):
+# describing who may receive a service they become "거주하시는 분", "출생하신 분".
+PERSON_STATES = frozenset({
+    "거주", "재학", "종사", "소지", "보유", "수급", "가입", "재직", "근무", "참여", "희망", "양육",
+    "부양", "입소", "이용", "취업", "구직", "운영", "등록",
+})
+PERSON_PAST_STATES = frozenset({"출생", "졸업", "이수", "퇴소", "전역", "제대", "입국", "퇴직", "실직", "사망"})
 # Verbal nouns of administrative Korean, verbs whatever the language model's
 # context; other nouns are judged by the model (see `_noun_predicate`).
 VERBAL_NOUNS = RESIDENT_ACTIONS | {
@@ -302,8 +311,14 @@ def _noun_predicate(clause: str, tokens: list[Token], mood: Mood) -> str:
     if kind == "verb":
         if mood is Mood.GUIDE and last.form in RESIDENT_ACTIONS:
             return clause + "하시면 돼요"
+        # "…거주하시는 분" only when the clause has no subject of its own ("…중 1명이 … 거주").
+        if mood is Mood.DESCRIBE and not any(t.tag == "JKS" for t in tokens):
+            if last.form in PERSON_STATES:
+                return clause + "하시는 분이에요"
+            if last.form in PERSON_PAST_STATES:
+                return clause + "하신 분이에요"
         # A passive says a state ("기본료 면제돼요") only when nothing is its object.
-        if last.form in _STATE_NOUNS and mood is Mood.INFORM and not any(t.tag == "JKO" for t in tokens):
+        if last.form in _STATE_NOUNS and mood is not Mood.GUIDE and not any(t.tag == "JKO" for t in tokens):
             return clause + "돼요"
         return clause + "해요"
     return attach(clause, Particle.COPULA)
