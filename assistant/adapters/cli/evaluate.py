@@ -12,7 +12,7 @@ from .stt import eval_speech
 
 @click.group("eval")
 def eval_group() -> None:
-    """Measure recognition, retrieval and spoken answers."""
+    """Measure recognition, retrieval, counseling and spoken answers."""
 
 
 eval_group.add_command(eval_speech)
