@@ -18,7 +18,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,6 +123,15 @@ class KioskSettings(_Section):
     listen_prompt_s: float | None = Field(8.0, gt=0)
     # Clients beyond loopback allowed to open the page, as networks ("192.168.10.0/24").
     allowed_networks: tuple[IPvAnyNetwork, ...] = ()
+    # The physical screen, for the 12 mm glyph rule: its diagonal in inches and its
+    # resolution in device pixels give pixels per millimetre, hence the page's root size.
+    screen_diagonal_in: float = Field(21.5, gt=3, le=120)
+    screen_resolution: tuple[int, int] = (1920, 1080)
+    min_glyph_mm: float = Field(12.0, gt=0)
+    # The staff page (`/staff`) for the office PC: off unless a token is set. Only
+    # these networks (and this machine) may open it, and every request must carry the token.
+    staff_token: SecretStr | None = None
+    staff_networks: tuple[IPvAnyNetwork, ...] = ()
 
 
 class Settings(_Section):

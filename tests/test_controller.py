@@ -120,6 +120,9 @@ class ScriptedPipeline:
     def slower(self) -> None:
         self.length_scale *= 1.25
 
+    def normal_rate(self) -> None:
+        self.length_scale = 1.0
+
     def forget(self) -> None:
         self.answered = None
         self.length_scale = 1.0
@@ -321,3 +324,22 @@ def test_a_typed_question_while_listening_drops_the_half_heard_one():
 
     h = run(KIOSK_POLICY, script)
     assert not h.of(SpeechEnded) and [e.speech for e in h.of(Answer)] == ["answer to 장애수당"]
+
+
+def test_normal_rate_and_announcements_wait_for_the_resident():
+    async def script(h: Harness):
+        await h.controller.ask("기초연금 얼마예요")
+        await h.clock.advance(0.5)  # the answer is playing
+        await h.controller.command(Command.SLOWER)
+        await h.clock.advance(0.5)
+        slow = h.pipeline.length_scale
+        await h.controller.command(Command.NORMAL)  # 천천히 pressed again: the reply being heard goes on
+        assert h.pipeline.length_scale == 1.0 < slow and h.controller.replying
+        assert not await h.controller.announce("직원이 오고 있어요.")  # not over a reply
+        await h.clock.advance(5.0)
+        assert await h.controller.announce("직원이 오고 있어요.")
+        await h.clock.advance(2.0)
+
+    h = run(KIOSK_POLICY, script)
+    assert [e.speech for e in h.of(Answer)][-1] == "직원이 오고 있어요."
+    assert len(h.of(Interrupted)) == 1  # only 천천히 cut the answer short

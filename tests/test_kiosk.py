@@ -15,7 +15,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from itertools import groupby
@@ -26,6 +28,7 @@ import psutil
 import pytest
 from rapidfuzz import fuzz
 
+from assistant.adapters.kiosk.screen import ENLARGED, screen_scale
 from assistant.audio import load_audio, resample, to_int16, write_wav
 from assistant.config import PROJECT_ROOT, KioskSettings, Settings
 from assistant.core.prompts import KIOSK
@@ -38,8 +41,10 @@ PAGE_QUESTION = "emotiontts/pma/pma00005.flac"  # 특별기내식 신청은 어�
 LONG_QUESTION = "emotiontts/pmb/pmb00006.flac"  # 반포에 있는 고속버스터미널에서는 … (5.5 s)
 TYPED_QUESTION = "기초연금 어떻게 신청해요?"
 SHORT_QUESTION = "기초연금 전화번호"  # a short spoken answer, for tests that wait for its end
-MIN_GLYPH_PX = 45  # 12 mm at 96 CSS px per inch
+MIN_GLYPH_MM = 12
 MIN_CONTRAST = 4.5
+MIN_ANSWER_LINES = 5
+AXE = PROJECT_ROOT / "tests" / "vendor" / "axe.min.js"  # axe-core from npm, vendored (tests/vendor/)
 TURN_TIMEOUT_S = 120  # first turn loads the speech models on a shared 2-core machine
 
 def free_port() -> int:
@@ -129,24 +134,32 @@ class OpenKiosk:
     engine: object
 
 
-@pytest.fixture(scope="module")
-def open_kiosk() -> OpenKiosk:
+@contextmanager
+def serving(app, host: str = "127.0.0.1") -> Iterator[int]:
+    """`app` on a free port, in this process (sharing a loaded engine), until the block ends."""
     import uvicorn
 
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, proxy_headers=False, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_serving(f"http://127.0.0.1:{port}")
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+@pytest.fixture(scope="module")
+def open_kiosk() -> Iterator[OpenKiosk]:
     from assistant.adapters.kiosk.server import create_app
     from assistant.core.engine import Engine
 
     settings = Settings(kiosk=KioskSettings(host="0.0.0.0", audio_source="browser", idle_reset_s=2.0))
     engine = Engine.load(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host="0.0.0.0", port=port,
-                                           proxy_headers=False, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_serving(f"http://127.0.0.1:{port}")
-    yield OpenKiosk(port, settings, engine)
-    server.should_exit = True
-    thread.join(15)
+    with serving(create_app(settings, engine), host="0.0.0.0") as port:
+        yield OpenKiosk(port, settings, engine)
 
 
 # --- a raw WebSocket, speaking the page's protocol ------------------------------------------
@@ -224,6 +237,14 @@ def watch(page) -> dict:
     return seen
 
 
+def press(page, control: str) -> None:
+    """Press a button wherever the layout put it: in the row or column, or in the 더 보기 menu."""
+    button = page.locator(f"#{control}")
+    if not button.is_visible() and page.is_visible("#menu-open"):
+        page.click("#menu-open")
+    button.click()
+
+
 def wait_message(page, seen: dict, stop, start: int = 0, timeout: float = TURN_TIMEOUT_S) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -264,9 +285,9 @@ def test_page_loads_and_says_there_is_no_audio_device(browser, kiosk):
     page.wait_for_selector('#state[data-state="ready"]')
     hello = wait_message(page, seen, of_type("hello"), timeout=10)
     assert hello["audio_source"] == "browser"  # fell back from the configured device
-    assert page.inner_text("#talk").strip() == "말하기"
-    assert page.is_visible("#device-notice")
-    assert "마이크" in page.inner_text("#device-notice")
+    assert page.inner_text("#talk-label").strip() == "말하기"
+    # The missing device is for staff (the log, the staff page), not for the resident.
+    assert hello["device_problem"] and hello["device_problem"] not in page.inner_text("body")
     assert page.inner_text("#office-phone") == Settings().office_phone
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "kiosk-welcome.png")
@@ -303,9 +324,9 @@ def test_recorded_question_goes_through_the_page_microphone(spoken):
     # A clarifying question shows the candidate services as buttons; a touch answers it.
     found = next(m for m in seen["received"] if of_type("ServicesFound")(m))
     names = [s["name"] for s in found["services"][:3]]
-    assert page.locator("#answer .choice").all_inner_texts() == names
+    assert page.locator("#choices .choice").all_inner_texts() == names
     start = len(seen["received"])
-    page.click("#answer .choice >> nth=0")
+    page.click("#choices .choice >> nth=0")
     chosen = wait_message(page, seen, of_type("Answer"), start)
     assert chosen["card"]["name"] == names[0] and page.inner_text("#caption") == names[0]
     assert any(isinstance(m, bytes) for m in seen["received"]), "reply audio was not sent to the page"
@@ -316,14 +337,14 @@ def test_replay_and_slower_buttons(spoken):
     first = [m for m in seen["received"] if of_type("Answer")(m)][-1]
     wait_message(page, seen, of_type("Timings", turn=first["turn"]))
     start = len(seen["received"])
-    page.click("#replay")
+    press(page, "replay")
     replay = wait_message(page, seen, of_type("Answer"), start)
     assert replay["speech"] == first["speech"] and replay["turn"] > first["turn"]
     wait_message(page, seen, of_type("Timings", turn=replay["turn"]), start)
     page.wait_for_selector('#state[data-state="speaking"]')
 
     start = len(seen["received"])
-    page.click("#slower")
+    press(page, "slower")
     slower = wait_message(page, seen, of_type("Answer"), start)
     assert slower["speech"] == first["speech"]
     wait_message(page, seen, of_type("Timings", turn=slower["turn"]), start)
@@ -367,41 +388,45 @@ def contrast(a: list[float], b: list[float]) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def assert_large_and_legible(page, root: str = "body") -> list[dict]:
+def assert_large_and_legible(page, root: str = "body", kiosk: KioskSettings | None = None) -> list[dict]:
+    """Every visible text's Hangul ink is at least 12 mm on the configured panel, and has 4.5:1 contrast."""
+    px_per_mm = screen_scale(kiosk or KioskSettings()).px_per_mm
+    dpr = page.evaluate("devicePixelRatio")
     texts = page.locator(root).evaluate(_TEXT_STYLES)
     assert texts
     for t in texts:
-        assert t["size"] >= MIN_GLYPH_PX and t["ink"] >= MIN_GLYPH_PX, t
+        assert t["ink"] * dpr / px_per_mm >= MIN_GLYPH_MM, t
         assert contrast(t["color"], t["background"]) >= MIN_CONTRAST, t
     return texts
 
 
 def test_large_print_and_contrast_from_computed_styles(spoken):
     page, seen, _ = spoken
-    page.click("#ask-open")
+    press(page, "ask-open")
     assert_large_and_legible(page, "#ask-panel .dialog")
     page.fill("#ask-text", TYPED_QUESTION)
     start = len(seen["received"])
     page.click("#ask-form button[type=submit]")
     wait_message(page, seen, lambda m: of_type("Answer")(m) and m["card"], start)
-    page.wait_for_selector("#card:not([hidden])")
+    page.wait_for_selector("#record h3")
     page.screenshot(path=ARTIFACTS / "kiosk-answer-card.png")
     texts = assert_large_and_legible(page)
     assert {"다시 듣기", "천천히", "처음으로", "상담원 연결", "말하기"} <= {t["text"] for t in texts}
-    assert page.evaluate("parseFloat(getComputedStyle(document.getElementById('ask-text')).fontSize)") >= MIN_GLYPH_PX
+    assert page.evaluate("parseFloat(getComputedStyle(document.getElementById('ask-text')).fontSize)") >= \
+        screen_scale(KioskSettings()).root_px
 
-    normal = page.evaluate("parseFloat(getComputedStyle(document.getElementById('answer')).fontSize)")
-    page.click("#bigger")
-    bigger = page.evaluate("parseFloat(getComputedStyle(document.getElementById('answer')).fontSize)")
-    assert bigger >= 1.2 * normal
+    root = "parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    normal = page.evaluate(root)
+    press(page, "bigger")
+    assert page.evaluate(root) == ENLARGED * normal  # 200 %
     assert page.get_attribute("#bigger", "aria-pressed") == "true"
-    page.click("#bigger")
+    press(page, "bigger")
 
 
 def test_agent_button_shows_the_service_and_office_numbers(spoken):
     page, seen, answer = spoken
     start = len(seen["received"])
-    page.click("#agent")
+    press(page, "agent")
     agent = wait_message(page, seen, of_type("agent"), start, timeout=10)
     page.wait_for_selector("#agent-panel:not([hidden])")
     numbers = page.inner_text("#agent-phones")
@@ -409,6 +434,8 @@ def test_agent_button_shows_the_service_and_office_numbers(spoken):
     for phone in (answer["card"] or {}).get("phones", [])[:1]:
         assert phone["number"] in numbers
     assert agent["office_phone"] == Settings().office_phone
+    # No staff page is configured here: the kiosk says so plainly, and the numbers are the way.
+    assert agent["staff"] is None and "부를 수 없어요" in page.inner_text("#agent-status")
     assert_large_and_legible(page, "#agent-panel .dialog")
     page.click("#agent-close")
     assert not page.is_visible("#agent-panel")
@@ -416,7 +443,7 @@ def test_agent_button_shows_the_service_and_office_numbers(spoken):
 
 def test_restart_clears_the_screen(spoken):
     page, seen, _ = spoken
-    page.click("#restart")
+    press(page, "restart")
     page.wait_for_selector("#welcome:not([hidden])")
     assert page.inner_text("#caption") == "" and page.inner_text("#answer") == ""
     assert not page.is_visible("#card")
@@ -424,7 +451,7 @@ def test_restart_clears_the_screen(spoken):
 
 def test_pressing_talk_during_a_reply_stops_it_and_listens(spoken):
     page, seen, _ = spoken
-    page.click("#ask-open")
+    press(page, "ask-open")
     page.fill("#ask-text", TYPED_QUESTION)
     page.click("#ask-form button[type=submit]")
     page.wait_for_selector('#state[data-state="speaking"]', timeout=TURN_TIMEOUT_S * 1000)
@@ -444,6 +471,382 @@ def test_pressing_talk_during_a_reply_stops_it_and_listens(spoken):
     page.wait_for_selector('#state[data-state="ready"]', timeout=10_000)
     page.wait_for_timeout(1000)
     assert page.get_attribute("#state", "data-state") == "ready"
+
+
+# --- every common kiosk screen, in normal and 200 % text ------------------------------------------
+# The panel each viewport stands for (diagonal in inches): small, dense panels are the hard case.
+SCREENS = {(1280, 1024): 17.0, (1366, 768): 15.6, (1920, 1080): 21.5, (1080, 1920): 21.5}
+
+_SCREEN_CHECK = """() => {
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+  const inside = (r, box) => r.left >= box.left - 0.5 && r.top >= box.top - 0.5 &&
+    r.right <= box.right + 0.5 && r.bottom <= box.bottom + 0.5;
+  const view = {left: 0, top: 0, right: innerWidth, bottom: innerHeight};
+  // Controls outside the paged answer (its buttons are reached by paging) and outside closed dialogs.
+  const controls = [...document.querySelectorAll("button, input")]
+    .filter((el) => shown(el) && !el.closest("#pages"));
+  const outside = controls.filter((el) => !inside(el.getBoundingClientRect(), view)).map((el) => el.id || el.textContent);
+  // A word of a label on two lines, or a label spilling out of its button.
+  const broken = [];
+  for (const el of [...controls, ...document.querySelectorAll(".state, h2, .card, .phones li")].filter(shown)) {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (!shown(node.parentElement)) continue;
+      for (const word of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+        if (new Set(rects.map((r) => Math.round(r.top))).size > 1) broken.push(word[0]);
+        if (el.tagName === "BUTTON" && rects.some((r) => !inside(r, el.getBoundingClientRect()))) broken.push(word[0]);
+      }
+    }
+  }
+  const pager = document.getElementById("pager");
+  const lineHeight = parseFloat(getComputedStyle(document.getElementById("answer")).lineHeight);
+  return {outside, broken, lines: pager.clientHeight / lineHeight, layout: document.body.dataset.layout,
+          menu: [...document.querySelectorAll("#menu-items button")].map((b) => b.id)};
+}"""
+
+# The text of the page now in view; no line may be cut in half by the page's edge.
+_PAGE_TEXT = """() => {
+  const box = document.getElementById("pager").getBoundingClientRect();
+  const seen = [], cut = [];
+  const walker = document.createTreeWalker(document.getElementById("pages"), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.trim() || !node.parentElement.getClientRects().length) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width === 0 || r.right <= box.left || r.left >= box.right) continue;
+      if (r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5) seen.push(node.textContent.trim());
+      else if (r.bottom > box.top && r.top < box.bottom) cut.push(node.textContent.trim());
+    }
+  }
+  return {seen, cut};
+}"""
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def assert_fits(page, where: str) -> dict:
+    check = page.evaluate(_SCREEN_CHECK)
+    assert not check["outside"], f"{where}: controls outside the window: {check}"
+    assert not check["broken"], f"{where}: labels broken inside a word: {check}"
+    return check
+
+
+@pytest.fixture(scope="module")
+def axe_report() -> Iterator[dict]:
+    report: dict = {}
+    yield report
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "kiosk-axe.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+@pytest.mark.parametrize("enlarged", [False, True], ids=["normal", "enlarged"])
+@pytest.mark.parametrize("viewport", list(SCREENS), ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_every_control_fits_every_screen_and_the_record_pages(browser, open_kiosk, axe_report, viewport, enlarged):
+    from assistant.adapters.kiosk.server import create_app
+
+    width, height = viewport
+    screen = KioskSettings(audio_source="browser", screen_diagonal_in=SCREENS[viewport], screen_resolution=viewport)
+    name = f"{width}x{height}-{'enlarged' if enlarged else 'normal'}"
+    with serving(create_app(Settings(kiosk=screen), open_kiosk.engine)) as port:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        seen = watch(page)
+        page.goto(f"http://127.0.0.1:{port}")
+        page.wait_for_selector('#state[data-state="ready"]')
+        if enlarged:
+            press(page, "bigger")
+        assert_fits(page, f"{name} welcome")
+        press(page, "ask-open")
+        page.wait_for_selector("#ask-panel:not([hidden])")
+        assert_fits(page, f"{name} 글로 묻기")  # the 자모 keyboard too
+        page.fill("#ask-text", TYPED_QUESTION)
+        page.click("#ask-form button[type=submit]")
+        answer = wait_message(page, seen, lambda m: of_type("Answer")(m) and m["card"])
+        page.wait_for_selector("#record h3")
+        check = assert_fits(page, f"{name} answer")
+        assert check["lines"] >= MIN_ANSWER_LINES, check
+        assert_large_and_legible(page, "body", screen)
+        page.screenshot(path=ARTIFACTS / f"kiosk-{name}.png")
+        violations = axe_violations(page)
+        axe_report[name] = {"layout": check["layout"], "in_menu": check["menu"], "lines": round(check["lines"], 1),
+                            "serious_or_critical": violations}
+        assert not violations, violations
+
+        # Every button that moved to 더 보기 is there, on screen, whole.
+        if check["menu"]:
+            page.click("#menu-open")
+            menu = assert_fits(page, f"{name} 더 보기")
+            assert set(check["menu"]) <= {b for b in menu["menu"]}
+            page.screenshot(path=ARTIFACTS / f"kiosk-{name}-menu.png")
+            page.click("#menu-close")
+
+        # The whole record is readable page by page, and the screen says when there is more.
+        pages = page.evaluate("Layout.pageCount")
+        read, cut = set(), []
+        for n in range(pages):
+            if n < pages - 1:
+                assert page.get_attribute("#page-next", "data-more") == "true"
+                assert page.inner_text("#page-cue") == f"{n + 1}/{pages}쪽"
+            view = page.evaluate(_PAGE_TEXT)
+            read.update(view["seen"])
+            cut += view["cut"]
+            if n < pages - 1:
+                page.click("#page-next")
+        assert page.is_disabled("#page-next") and not cut, cut
+        record = page.locator("#record > *").all_inner_texts()
+        assert record and set(record) <= read
+        text = "\n".join(read)
+        assert f"출처: {answer['card']['source']}" in text  # the source in words, not a file name
+        assert ".json" not in text
+        for phone in answer["card"]["phones"]:
+            assert phone["number"] in text
+        if pages > 1:
+            page.click("#page-prev")
+            assert page.inner_text("#page-cue") == f"{pages - 1}/{pages}쪽"
+        page.close()
+
+
+def test_screen_size_sets_the_root_for_twelve_millimetres():
+    for diagonal, resolution in ((21.5, (1920, 1080)), (15.6, (1366, 768)), (32.0, (1080, 1920))):
+        scale = screen_scale(KioskSettings(screen_diagonal_in=diagonal, screen_resolution=resolution))
+        mm_per_px = diagonal * 25.4 / (resolution[0] ** 2 + resolution[1] ** 2) ** 0.5
+        assert 12 <= scale.root_px * 0.86 * mm_per_px < 12.4  # the smallest Hangul ink, just over 12 mm
+    big, small = (screen_scale(KioskSettings(screen_diagonal_in=d)).root_px for d in (15.6, 43.0))
+    assert big > 2 * small  # the denser the panel, the more pixels 12 mm takes
+
+
+def test_keyboard_composes_jamo_into_syllables_and_asks(browser, kiosk):
+    page = browser.new_page(viewport={"width": 1280, "height": 1024})
+    seen = watch(page)
+    page.goto(kiosk.url)
+    page.wait_for_selector('#state[data-state="ready"]')
+    press(page, "ask-open")
+    for jamo in "ㄱㅗㅏㅇ":
+        page.click(f"#keyboard button:text-is('{jamo}')")
+    assert page.input_value("#ask-text") == "광"
+    page.click("#key-back")
+    assert page.input_value("#ask-text") == "과"  # 지우기 takes one jamo, not the syllable
+    page.fill("#ask-text", "")
+    for jamo in "ㄱㅣㅊㅗㅇㅕㄴㄱㅡㅁ":
+        page.click(f"#keyboard button:text-is('{jamo}')")
+    page.click("#key-space")
+    for jamo in "ㅅㅣㄴㅊㅓㅇ":
+        page.click(f"#keyboard button:text-is('{jamo}')")
+    assert page.input_value("#ask-text") == "기초연금 신청"
+    assert not axe_violations(page)  # with the keyboard open
+    page.click("#ask-form button[type=submit]")
+    answer = wait_message(page, seen, of_type("Answer"))
+    assert {"type": "ask", "text": "기초연금 신청"} in seen["sent"]
+    assert answer["card"] and "기초연금" in answer["card"]["name"]
+    page.close()
+
+
+def test_volume_and_rate_buttons(browser, kiosk):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    seen = watch(page)
+    page.goto(kiosk.url)
+    page.wait_for_selector('#state[data-state="ready"]')
+    press(page, "volume-down")
+    press(page, "volume-down")
+    levels = [m["level"] for m in seen["sent"] if of_type("volume")(m)]
+    assert levels[-2:] == [0.7, 0.5] and page.evaluate("master.gain.value") == pytest.approx(0.5)
+    assert page.is_visible("#toast") and "소리 크기 2" in page.inner_text("#toast")
+    for _ in range(4):  # 0.5 -> 1.6, the loudest
+        press(page, "volume-up")
+    assert page.is_disabled("#volume-up") and page.evaluate("master.gain.value") == pytest.approx(1.6)
+
+    # 천천히 on, then off again (보통): the next reply is back at the normal length.
+    ask = len(seen["received"])
+    press(page, "ask-open")
+    page.fill("#ask-text", SHORT_QUESTION)
+    page.click("#ask-form button[type=submit]")
+    first = wait_message(page, seen, of_type("Timings"), ask)["turn"]
+    press(page, "slower")
+    slow = wait_message(page, seen, lambda m: of_type("Timings")(m) and m["turn"] > first, ask)["turn"]
+    assert page.get_attribute("#slower", "aria-pressed") == "true"
+    press(page, "slower")
+    assert {"type": "normal"} in seen["sent"] and page.get_attribute("#slower", "aria-pressed") == "false"
+    press(page, "replay")
+    normal = wait_message(page, seen, lambda m: of_type("Timings")(m) and m["turn"] > slow, ask)["turn"]
+    assert turn_audio_s(seen, slow) > 1.15 * turn_audio_s(seen, normal)
+    assert turn_audio_s(seen, normal) == pytest.approx(turn_audio_s(seen, first), rel=0.1)
+    page.close()
+
+
+def test_follow_up_questions_are_big_buttons(browser, kiosk):
+    """An Answer's `follow_ups` (suggested next questions) become buttons that ask them.
+
+    The answer stage does not suggest follow-ups on this branch yet, so the page is handed
+    an Answer carrying them, as the server will send it; pressing one asks the real kiosk."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    seen = watch(page)
+    page.goto(kiosk.url)
+    page.wait_for_selector('#state[data-state="ready"]')
+    questions = ["누가 받을 수 있어요?", "얼마나 받아요?"]
+    page.evaluate("""(questions) => onMessage({type: "Answer", kind: "answer", speech: "기초연금 안내입니다.",
+        screen: "■ 기초연금\\n\\n[문의]\\n☎129\\n\\n출처: 2024 복지서비스 안내 책자 10쪽", card: null, choices: [],
+        follow_ups: questions, turn: 1})""", questions)
+    buttons = page.locator("#follow-ups button")
+    assert buttons.all_inner_texts() == questions
+    for _ in range(page.evaluate("Layout.pageCount")):  # the buttons follow the record: reached by paging
+        if questions[0] in page.evaluate(_PAGE_TEXT)["seen"]:
+            break
+        page.click("#page-next")
+    buttons.first.click()
+    wait_message(page, seen, of_type("Answer"))
+    assert {"type": "ask", "text": questions[0]} in seen["sent"]
+    page.close()
+
+
+# --- 상담원 연결 with a staff page --------------------------------------------------------------------
+STAFF_TOKEN = "test-staff-token"
+
+
+@pytest.fixture(scope="module")
+def staffed_kiosk(open_kiosk) -> Iterator[OpenKiosk]:
+    """A kiosk with a staff page, whose microphone is missing (a notice for staff only)."""
+    from assistant.adapters.kiosk.server import NO_DEVICE, create_app
+
+    address = other_address()
+    staff_networks = (f"{address}/32",) if address else ()
+    settings = Settings(kiosk=KioskSettings(host="0.0.0.0", audio_source="browser", staff_token=STAFF_TOKEN,
+                                            staff_networks=staff_networks))
+    with serving(create_app(settings, open_kiosk.engine, device_problem=NO_DEVICE), host="0.0.0.0") as port:
+        yield OpenKiosk(port, settings, open_kiosk.engine)
+
+
+def staff_api(host: str, port: int, path: str, token: str | None = STAFF_TOKEN, method: str = "GET") -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"http://{host}:{port}/staff/api/{path}", method=method,
+                                     headers={"X-Staff-Token": token} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, {}
+
+
+def test_staff_request_reaches_the_staff_page_and_the_resident_hears_who_comes(browser, staffed_kiosk):
+    port = staffed_kiosk.port
+    staff = browser.new_page(viewport={"width": 1280, "height": 800})
+    # Count the chime's tones: the page's AudioContext is real, its oscillators are counted.
+    staff.add_init_script("""window.tones = 0; const make = AudioContext.prototype.createOscillator;
+        AudioContext.prototype.createOscillator = function () { window.tones += 1; return make.call(this); };""")
+    staff.goto(f"http://127.0.0.1:{port}/staff#token={STAFF_TOKEN}")
+    staff.wait_for_selector('#connection[data-ok="true"]')
+    assert "#token" not in staff.url  # the token leaves the address bar
+    assert not staff.is_visible("#login")
+    assert "마이크" in staff.inner_text("#notices")  # the missing device, told to staff
+    staff.click("#sound")
+    tones = staff.evaluate("tones")
+
+    kiosk_page = browser.new_page(viewport={"width": 1366, "height": 768})
+    seen = watch(kiosk_page)
+    kiosk_page.goto(f"http://127.0.0.1:{port}")
+    kiosk_page.wait_for_selector('#state[data-state="ready"]')
+    assert "마이크" not in kiosk_page.inner_text("body")  # not on the resident's screen
+    press(kiosk_page, "ask-open")
+    kiosk_page.fill("#ask-text", "기초연금 신청하려는데 제 번호는 010-1234-5678이에요")
+    kiosk_page.click("#ask-form button[type=submit]")
+    answer = wait_message(kiosk_page, seen, lambda m: of_type("Answer")(m) and m["card"])
+    start = len(seen["received"])
+    press(kiosk_page, "agent")
+    agent = wait_message(kiosk_page, seen, of_type("agent"), start, timeout=10)
+    assert agent["staff"]["status"] == "waiting"
+    kiosk_page.wait_for_selector('#agent-status[data-staff="waiting"]')
+    said = wait_message(kiosk_page, seen, of_type("Answer"), start)
+    assert "직원" in said["speech"] and kiosk_page.inner_text("#answer") == answer["speech"]  # the record stays
+
+    request = staff.wait_for_selector('.request[data-status="waiting"]', timeout=30_000)
+    shown = request.inner_text()
+    assert answer["card"]["name"] in shown and "기초연금" in shown
+    assert "5678" not in shown and "010" not in shown  # no personal numbers
+    staff.wait_for_function(f"tones > {tones}")  # the new request chimed
+    staff.screenshot(path=ARTIFACTS / "kiosk-staff-page.png")
+    assert not axe_violations(staff)
+
+    start = len(seen["received"])
+    staff.click('.request[data-status="waiting"] button')
+    taken = wait_message(kiosk_page, seen, of_type("staff"), start, timeout=10)
+    assert taken["status"] == "taken" and taken["id"] == agent["staff"]["id"]
+    kiosk_page.wait_for_selector('#agent-status[data-staff="taken"]')
+    assert "오고 있어요" in kiosk_page.inner_text("#notice")
+    staff.wait_for_selector('.request[data-status="taken"]')
+    kiosk_page.close()
+    staff.close()
+
+
+def test_staff_page_needs_the_token_and_a_configured_address(staffed_kiosk):
+    port = staffed_kiosk.port
+    assert staff_api("127.0.0.1", port, "requests?after=-1")[0] == 200
+    assert staff_api("127.0.0.1", port, "requests?after=-1", token=None)[0] == 401
+    assert staff_api("127.0.0.1", port, "requests?after=-1", token="wrong")[0] == 401
+    assert staff_api("127.0.0.1", port, "requests/1/taken", token=None, method="POST")[0] == 401
+    address = other_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback interface to connect from")
+    # From the configured office address: the staff page with the token, but never the kiosk itself.
+    assert staff_api(address, port, "requests?after=-1")[0] == 200
+    assert staff_api(address, port, "requests?after=-1", token=None)[0] == 401
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError, match="403"):
+        urllib.request.urlopen(f"http://{address}:{port}/", timeout=5)
+
+
+@pytest.mark.parametrize("client,path,staff_networks,status", [
+    ("203.0.113.7", "/staff/api/requests", (), 403),  # not a configured address
+    ("203.0.113.7", "/staff/api/requests", ("203.0.113.0/24",), 401),  # configured, no token
+    ("203.0.113.7", "/staff", ("203.0.113.0/24",), 200),  # the page itself holds no data
+    ("203.0.113.7", "/", ("203.0.113.0/24",), 403),  # the office PC cannot drive the kiosk
+    ("203.0.113.7", "/static/kiosk.js", ("203.0.113.0/24",), 403),
+    ("127.0.0.1", "/staff/api/requests", (), 401),
+])
+def test_staff_access_rules_in_the_app(open_kiosk, client, path, staff_networks, status):
+    import asyncio
+
+    from assistant.adapters.kiosk.server import create_app
+
+    settings = Settings(kiosk=KioskSettings(staff_token=STAFF_TOKEN, staff_networks=staff_networks))
+    app = create_app(settings, open_kiosk.engine)
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"kiosk")], "client": (client, 50000), "server": ("127.0.0.1", 8080)}
+    sent, requests = [], [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive():
+        return requests.pop() if requests else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
+    assert sent[0]["status"] == status
+
+
+def test_without_a_token_there_is_no_staff_page(open_kiosk):
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        urllib.request.urlopen(f"http://127.0.0.1:{open_kiosk.port}/staff", timeout=5)
 
 
 # --- spoken questions over the protocol -------------------------------------------------------
@@ -590,8 +993,8 @@ def test_idle_time_wipes_the_screen_and_the_memory(browser, open_kiosk):
     seen = watch(page)
     page.goto(f"http://127.0.0.1:{open_kiosk.port}")
     page.wait_for_selector('#state[data-state="ready"]')
-    page.click("#bigger")
-    page.click("#ask-open")
+    press(page, "bigger")
+    press(page, "ask-open")
     page.fill("#ask-text", SHORT_QUESTION)
     page.click("#ask-form button[type=submit]")
     page.wait_for_selector("#answer:not(:empty)", timeout=TURN_TIMEOUT_S * 1000)
@@ -605,7 +1008,7 @@ def test_idle_time_wipes_the_screen_and_the_memory(browser, open_kiosk):
     assert page.get_attribute("#bigger", "aria-pressed") == "false"  # the next person starts afresh
 
     start = len(seen["received"])
-    page.click("#replay")  # nothing left to replay: the answer is gone from the server's memory too
+    press(page, "replay")  # nothing left to replay: the answer is gone from the server's memory too
     wait_message(page, seen, of_type("state", state="thinking"), start, timeout=10)
     wait_message(page, seen, of_type("state", state="ready"), start, timeout=10)
     answers = [m for m in seen["received"][start:] if of_type("Answer")(m)]
@@ -698,38 +1101,37 @@ def test_device_playback_is_resampled_in_order_and_can_be_cut_off():
 
 
 def test_device_mode_hears_and_answers_through_the_device(open_kiosk):
-    import uvicorn
-
     from assistant.adapters.kiosk.audio_device import AudioDevice
     from assistant.adapters.kiosk.server import create_app
 
     portaudio = StandInPortAudio()
     device = AudioDevice(portaudio, None, None, 16000, 48000)
     settings = Settings(kiosk=KioskSettings(audio_source="device"))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, open_kiosk.engine, device), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_serving(f"http://127.0.0.1:{port}")
-        with connect(port) as ws:
-            hello = receive_until(ws, of_type("hello"), timeout=10)[-1]
-            assert hello["audio_source"] == "device" and hello["device_problem"] is None
-            receive_until(ws, of_type("state", state="ready"), timeout=10)
-            command(ws, "talk")
-            receive_until(ws, of_type("state", state="listening"), timeout=10)
-            portaudio.speak_into(np.concatenate([clip(PAGE_QUESTION), np.zeros(24000, np.float32)]))
+    with serving(create_app(settings, open_kiosk.engine, device)) as port, connect(port) as ws:
+        hello = receive_until(ws, of_type("hello"), timeout=10)[-1]
+        assert hello["audio_source"] == "device" and hello["device_problem"] is None
+        receive_until(ws, of_type("state", state="ready"), timeout=10)
+        command(ws, "talk")
+        receive_until(ws, of_type("state", state="listening"), timeout=10)
+        portaudio.speak_into(np.concatenate([clip(PAGE_QUESTION), np.zeros(24000, np.float32)]))
+        turn = receive_until(ws, of_type("Timings"))
+        assert any(of_type("Transcript")(m) for m in turn)
+        assert not any(isinstance(m, bytes) for m in turn)  # the reply is not sent to the page
+        spoken_s = sum(m["duration_s"] for m in turn if of_type("ReplyAudio")(m))
+        heard = portaudio.drain(spoken_s + 3.0)  # the answer, after the spoken "thinking" cue
+        assert np.count_nonzero(np.abs(heard) > 0.01) > 0.3 * spoken_s * 48000  # it came out of the speaker
+        receive_until(ws, of_type("state", state="ready"), timeout=10)
+
+        # 소리 작게 on the page turns the kiosk's own speaker down: the same answer, half as loud.
+        peaks = []
+        for level in (1.0, 0.5):
+            command(ws, "volume", level=level)
+            command(ws, "replay")
             turn = receive_until(ws, of_type("Timings"))
-            assert any(of_type("Transcript")(m) for m in turn)
-            assert not any(isinstance(m, bytes) for m in turn)  # the reply is not sent to the page
-            spoken_s = sum(m["duration_s"] for m in turn if of_type("ReplyAudio")(m))
-            heard = portaudio.drain(spoken_s + 3.0)  # the answer, after the spoken "thinking" cue
-            assert np.count_nonzero(np.abs(heard) > 0.01) > 0.3 * spoken_s * 48000  # it came out of the speaker
+            peaks.append(np.abs(portaudio.drain(sum(m["duration_s"] for m in turn
+                                                    if of_type("ReplyAudio")(m)) + 1.0)).max())
             receive_until(ws, of_type("state", state="ready"), timeout=10)
-    finally:
-        server.should_exit = True
-        thread.join(15)
+        assert 0.4 < peaks[1] / peaks[0] < 0.6
 
 
 def test_no_external_resources_in_the_page():

@@ -75,8 +75,9 @@ class Answerer:
         if self._rewriter is not None:
             record = "\n".join(s.full_text() for s in [service, *self.linked(service)])
             speech = self._rewriter.rewrite(question, speech, record) or speech
-        screen = extractive.screen_answer(service, phones)
+        card = service_card(service, phones)
+        screen = extractive.screen_answer(service, phones, card.source)
         if steps.screen:
             screen = screen.replace("\n출처:", f"{steps.screen}\n\n출처:", 1)
-        return Answer(screen, speech, "answer", card=service_card(service, phones), service=service,
+        return Answer(screen, speech, "answer", card=card, service=service,
                       follow_ups=steps.follow_ups, menu=steps.menu)

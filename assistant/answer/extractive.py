@@ -175,18 +175,18 @@ def speech_answer(service: Service, intent: Intent, phones: list[Phone]) -> str:
     return " ".join([*body, _phone_sentence(phones, org)])
 
 
-def screen_answer(service: Service, phones: list[Phone]) -> str:
-    """The fuller record, in the order a resident reads it, with its source."""
+def screen_answer(service: Service, phones: list[Phone], source: str) -> str:
+    """The full record, in the order a resident reads it, with its source named in words
+    (`source`, e.g. "2024 복지서비스 안내 책자 220쪽"): the kiosk pages through all of it."""
     lines = [f"■ {service.name}" + (f" ({service.region.label})" if service.region.scope != "전국" else "")]
     for label, text in (("무엇인가요", service.summary), ("누가 받나요", service.eligibility),
-                        ("무엇을 받나요", service.benefit), ("어떻게 신청하나요", service.how_to_apply)):
+                        ("무엇을 받나요", service.benefit), ("어떻게 신청하나요", service.how_to_apply),
+                        ("알아두실 점", service.notes)):
         if text:
             lines.append(f"\n[{label}]\n{text}")
     if phones:
         lines.append("\n[문의]\n" + "\n".join(f"{p.organization or ''} ☎{p.number}".strip() for p in phones))
-    src = service.sources[0]
-    where = f"{src.file}" + (f" {src.page}쪽" if src.page else "") + (f" {src.url}" if src.url else "")
-    lines.append(f"\n출처: {where} (기준 {service.as_of})")
+    lines.append(f"\n출처: {source} (기준 {service.as_of})")
     return "\n".join(lines)
 
 

@@ -86,6 +86,7 @@ class Pipeline(Protocol):
     def replay_or_say(self, text: str) -> EventStream: ...
     def prompt_chunks(self, text: str) -> list[ReplyAudio]: ...
     def slower(self) -> None: ...
+    def normal_rate(self) -> None: ...
     def forget(self) -> None: ...
 
 
@@ -94,6 +95,7 @@ class Command(StrEnum):
 
     REPLAY = "replay"  # 다시 듣기 / 9
     SLOWER = "slower"  # 천천히 / *
+    NORMAL = "normal"  # 보통 빠르기 (the kiosk's 천천히 pressed again)
     RESTART = "restart"  # 처음으로
     HANDOFF = "handoff"  # 상담원 연결 / 0
 
@@ -232,6 +234,9 @@ class Controller:
         if command is Command.RESTART:
             await self._wipe("restart")
             return
+        if command is Command.NORMAL:  # from the next reply on; the one being heard goes on
+            await self.turn_lane.run(self.session.normal_rate)
+            return
         await self._stop_everything()
         if command is Command.REPLAY:
             self._start_reply(lambda: self.session.replay_or_say(prompts.nothing_to_replay))
@@ -240,6 +245,14 @@ class Controller:
             self._start_reply(lambda: self.session.replay_or_say(prompts.slower))
         elif command is Command.HANDOFF:
             await self._handoff()
+
+    async def announce(self, text: str) -> bool:
+        """Say a notice the adapter has (staff are coming), unless the resident is speaking or
+        hearing a reply: then it is only shown. True if it is said."""
+        if self.replying or self._speech_open or self.state == State.LISTENING or self.ended is not None:
+            return False
+        self._say(text)
+        return True
 
     async def set_hands_free(self, on: bool) -> None:
         self._touch()

@@ -203,6 +203,10 @@ class Session:
         """천천히: stretch speech for this session (length_scale > 1 is slower)."""
         self.length_scale = min(self.length_scale * factor, SLOWEST)
 
+    def normal_rate(self) -> None:
+        """보통 빠르기: back to the configured speaking rate."""
+        self.length_scale = self.engine.settings.tts.length_scale
+
     def forget(self) -> None:
         """Forget what was said and answered, and the speaking rate."""
         self._last_reply = None

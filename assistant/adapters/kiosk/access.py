@@ -1,5 +1,10 @@
 """Who may talk to the kiosk: the machine itself, plus networks a deployer allows.
 
+Two areas: the kiosk itself (page, static files, `/ws`) for this machine and
+`kiosk.allowed_networks`; the staff page (`/staff...`, when enabled) for this
+machine and `kiosk.staff_networks`, which also checks a token (`staff`).
+Nothing else is reachable from other machines.
+
 Binding to 127.0.0.1 already keeps others out; this check holds even when a
 deployer binds to 0.0.0.0. It looks at the socket's peer address (proxy
 headers are not trusted), and for WebSockets also at the Origin, so that a web
@@ -45,20 +50,31 @@ def same_origin(scope: dict) -> bool:
     return urlsplit(origin).netloc == _header(scope, b"host")
 
 
-class LocalOnly:
-    """ASGI middleware refusing HTTP requests and WebSockets from other machines."""
+STAFF_PREFIX = "/staff"
 
-    def __init__(self, app, allowed: Iterable[Network] = ()):
+
+def is_staff_path(path: str) -> bool:
+    return path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/")
+
+
+class LocalOnly:
+    """ASGI middleware refusing HTTP requests and WebSockets from other machines.
+
+    `staff` networks reach the staff page only; `allowed` networks the kiosk page only."""
+
+    def __init__(self, app, allowed: Iterable[Network] = (), staff: Iterable[Network] | None = None):
         self.app = app
         self.allowed = tuple(allowed)
+        self.staff = None if staff is None else tuple(staff)  # None: no staff page
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         host = (scope.get("client") or (None,))[0]
-        if not client_allowed(host, self.allowed):
-            log.warning("refused a %s connection from %s (not local, not in kiosk.allowed_networks)",
-                        scope["type"], host)
+        staff = self.staff if scope["type"] == "http" and is_staff_path(scope.get("path", "")) else None
+        if not client_allowed(host, self.allowed if staff is None else staff):
+            log.warning("refused a %s connection to %s from %s (not local, not in kiosk.%s)", scope["type"],
+                        scope.get("path"), host, "allowed_networks" if staff is None else "staff_networks")
             return await self._refuse(scope, send)
         if scope["type"] == "websocket" and not same_origin(scope):
             log.warning("refused a WebSocket from a foreign page (origin %s)", _header(scope, b"origin"))

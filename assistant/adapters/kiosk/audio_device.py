@@ -32,6 +32,7 @@ class AudioDevice:
         self.input_rate, self.output_rate = input_rate, output_rate
         self._listener: Listener | None = None
         self._queue: deque[np.ndarray] = deque()
+        self.volume = 1.0  # 소리 크게/작게 on the page; 1.0 plays replies as synthesized
         self._lock = threading.Lock()
         self._input = sd.InputStream(device=input_device, channels=1, dtype="int16", samplerate=input_rate,
                                      blocksize=int(input_rate * FRAME_S), callback=self._on_input)
@@ -96,7 +97,7 @@ class AudioDevice:
             while filled < frames and self._queue:
                 head = self._queue[0]
                 take = min(frames - filled, len(head))
-                outdata[filled:filled + take, 0] = head[:take]
+                outdata[filled:filled + take, 0] = np.clip(head[:take] * self.volume, -1.0, 1.0)
                 filled += take
                 if take == len(head):
                     self._queue.popleft()

@@ -68,6 +68,15 @@ class DeviceOutput:
         self._device = device
         self._queued_s = 0.0
 
+    @property
+    def volume(self) -> float:
+        return self._device.volume
+
+    @volume.setter
+    def volume(self, level: float) -> None:
+        """소리 크게/작게 on the page, applied on the kiosk's own speaker."""
+        self._device.volume = level
+
     async def play(self, chunk: ReplyAudio) -> None:
         if not self._device.playing:
             self._queued_s = 0.0

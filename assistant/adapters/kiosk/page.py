@@ -21,35 +21,42 @@ from ...core.events import (
     Handoff,
     Interrupted,
     Notice,
+    ServicesFound,
     StateChanged,
     Timings,
 )
 from ...core.output import AudioOutput
 from ...core.prompts import KIOSK
 from ...core.session import Session
-from .outputs import BrowserOutput
+from .outputs import BrowserOutput, DeviceOutput
 from .protocol import Command as PageCommand
+from .staff import TAKEN, HelpRequest, StaffDesk, handoff_prompts
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[dict | bytes], Awaitable[None]]
 
-_BUTTONS = {"replay": Command.REPLAY, "slower": Command.SLOWER, "restart": Command.RESTART,
-            "agent": Command.HANDOFF}
+_BUTTONS = {"replay": Command.REPLAY, "slower": Command.SLOWER, "normal": Command.NORMAL,
+            "restart": Command.RESTART, "agent": Command.HANDOFF}
 
 
-def kiosk_policy(settings: Settings) -> TurnPolicy:
-    return TurnPolicy(prompts=KIOSK, office_phone=settings.office_phone, hands_free=settings.kiosk.hands_free,
+def kiosk_policy(settings: Settings, staff_on_call: bool = False) -> TurnPolicy:
+    return TurnPolicy(prompts=handoff_prompts(KIOSK, staff_on_call), office_phone=settings.office_phone,
+                      hands_free=settings.kiosk.hands_free,
                       listen_prompt_s=settings.kiosk.listen_prompt_s, idle_s=settings.kiosk.idle_reset_s,
                       end_on_idle=False, end_after_handoff=False)
 
 
 class KioskPage:
-    def __init__(self, engine: Engine, settings: Settings, send: Send, output: AudioOutput):
+    def __init__(self, engine: Engine, settings: Settings, send: Send, output: AudioOutput,
+                 staff: StaffDesk | None = None):
         self.settings = settings
         self._send = send
         self.output = output
-        self.controller = Controller(Session(engine), output, self._on_event, kiosk_policy(settings))
+        self.staff = staff or StaffDesk(None)
+        policy = kiosk_policy(settings, staff_on_call=self.staff.enabled)
+        self.controller = Controller(Session(engine), output, self._on_event, policy)
+        self._question: str | None = None  # the last question asked, for 상담원 연결
 
     async def open(self, hello: dict) -> None:
         await self._send({"type": "hello", **hello, "hands_free": self.controller.hands_free,
@@ -58,6 +65,7 @@ class KioskPage:
         await self.controller.open()
 
     async def close(self) -> None:
+        self.staff.forget_listener(self._staff_taken)
         await self.controller.close()
 
     def hear(self, samples: np.ndarray, sample_rate: int) -> None:
@@ -75,13 +83,30 @@ class KioskPage:
                 await self.controller.ask(command.text)
             case "hands_free":
                 await self.controller.set_hands_free(command.on)
+            case "volume":  # the page plays its own audio at its own volume
+                if isinstance(self.output, DeviceOutput):
+                    self.output.volume = command.level
             case button:
                 await self.controller.command(_BUTTONS[button])
 
     async def _on_event(self, event: Event) -> None:
-        await self._send(_message(event))
+        message = _message(event)
+        if isinstance(event, ServicesFound):
+            self._question = event.query
+        elif isinstance(event, ConversationReset):
+            self._question = None
+        elif isinstance(event, Handoff):  # 상담원 연결: call staff where a staff page exists
+            message["staff"] = None
+            if self.staff.enabled:
+                request = await self.staff.call(self._question, self.controller.card, self._staff_taken)
+                message["staff"] = {"id": request.id, "status": request.status}
+        await self._send(message)
         if isinstance(event, Timings):
             log.info("turn %d: %s", event.turn, event.ms)
+
+    async def _staff_taken(self, request: HelpRequest) -> None:
+        await self._send({"type": "staff", "id": request.id, "status": request.status})
+        await self.controller.announce(TAKEN)  # shown in any case; said unless the resident is busy
 
 
 def _message(event: Event) -> dict:

@@ -7,15 +7,20 @@ Page -> server
                                 the question; while thinking or speaking, interrupt and listen
           ask {text}            a typed question
           replay                다시 듣기       slower   천천히 (and say it again)
-          restart               처음으로        agent    상담원 연결
+          normal                보통 빠르기 (the configured rate again, from the next reply)
+          volume {level}        소리 크게/작게: reply loudness, 1.0 as synthesized (0-2);
+                                the kiosk's own speaker applies it, a page plays at it itself
+          restart               처음으로        agent    상담원 연결 (calls staff where configured)
           hands_free {on}       listen without pressing the button (the core's endpointing)
           played {turn}         the page has finished playing that turn's audio
 
 Server -> page
   text    JSON: `hello` once, `state` on every change, the session's events
           (`Event.to_json()`: SpeechStarted, SpeechEnded, Transcript, ServicesFound,
-          Answer + `card`, ReplyAudio, Timings, Notice) each with its `turn`,
-          `interrupted`, `agent`, `reset`
+          Answer + `card`, `choices`, ReplyAudio, Timings, Notice) each with its `turn`,
+          `interrupted`, `agent` (numbers; `staff`: {id, status} when staff were called,
+          null where no staff page is configured), `staff` {id, status: "taken"} (someone
+          is coming), `reset`
   binary  one spoken sentence: uint32 LE sample rate, uint32 LE turn, then 16-bit LE mono PCM,
           played in order; a spoken question's turn starts with the "네, 찾아볼게요." cue. Sent
           only when the page is the audio source (the device speaker plays it otherwise)
@@ -40,8 +45,9 @@ class ProtocolError(ValueError):
 
 
 class Command(BaseModel):
-    type: Literal["talk", "ask", "replay", "slower", "restart", "agent", "hands_free", "played"]
+    type: Literal["talk", "ask", "replay", "slower", "normal", "volume", "restart", "agent", "hands_free", "played"]
     text: str = Field("", max_length=500)
+    level: float = Field(1.0, ge=0.0, le=2.0)
     on: bool = False
     turn: int = 0
 

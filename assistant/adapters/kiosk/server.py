@@ -12,7 +12,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI, WebSocket
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware import Middleware
 from starlette.websockets import WebSocketDisconnect
@@ -27,11 +27,14 @@ from .audio_device import AudioDevice, DeviceUnavailable
 from .outputs import BrowserOutput, DeviceOutput
 from .page import KioskPage
 from .protocol import ProtocolError, decode_audio, parse_command
+from .screen import screen_scale
+from .staff import StaffDesk, staff_router
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-NO_DEVICE = "키오스크에 연결된 마이크와 스피커를 찾지 못했어요. 화면의 마이크나 글로 물어보실 수 있어요."
+# For staff (log, staff page), never the resident's screen.
+NO_DEVICE = "키오스크에 연결된 마이크와 스피커를 찾지 못했어요. 지금은 화면의 마이크와 글로 묻기만 쓸 수 있어요."
 
 
 def chromium_command(url: str) -> str:
@@ -42,22 +45,35 @@ def chromium_command(url: str) -> str:
 def create_app(settings: Settings, engine: Engine, device: AudioDevice | None = None,
                device_problem: str | None = None) -> FastAPI:
     """`device` is the kiosk's own microphone and speaker; without one, pages use their own."""
+    desk = StaffDesk(settings.kiosk.staff_token)
+    staff_networks = settings.kiosk.staff_networks if desk.enabled else None
     app = FastAPI(title="welfare kiosk", docs_url=None, redoc_url=None, openapi_url=None,
-                  middleware=[Middleware(LocalOnly, allowed=settings.kiosk.allowed_networks)])
+                  middleware=[Middleware(LocalOnly, allowed=settings.kiosk.allowed_networks, staff=staff_networks)])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if desk.enabled:
+        app.include_router(staff_router(desk))
+    if device_problem:
+        desk.report(device_problem)
+    screen_css = screen_scale(settings.kiosk).stylesheet()
+
     @app.get("/")
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
+    @app.get("/screen.css")
+    async def screen() -> Response:
+        """The root font size for the configured panel (`kiosk.screen_*`)."""
+        return Response(screen_css, media_type="text/css", headers={"Cache-Control": "no-cache"})
+
     @app.websocket("/ws")
     async def conversation_socket(websocket: WebSocket) -> None:
         await websocket.accept()
-        await _converse(websocket, settings, engine, device, device_problem)
+        await _converse(websocket, settings, engine, desk, device, device_problem)
 
     return app
 
 
-async def _converse(websocket: WebSocket, settings: Settings, engine: Engine,
+async def _converse(websocket: WebSocket, settings: Settings, engine: Engine, desk: StaffDesk,
                     device: AudioDevice | None, device_problem: str | None) -> None:
     lock = asyncio.Lock()
 
@@ -74,7 +90,7 @@ async def _converse(websocket: WebSocket, settings: Settings, engine: Engine,
 
     loop = asyncio.get_running_loop()
     output = DeviceOutput(device) if device else BrowserOutput(send)
-    conversation = KioskPage(engine, settings, send, output)
+    conversation = KioskPage(engine, settings, send, output, desk)
 
     def from_device(samples, rate) -> None:  # PortAudio's thread
         loop.call_soon_threadsafe(conversation.hear, samples, rate)
@@ -130,6 +146,8 @@ def serve(settings: Settings) -> None:
     host, port = settings.kiosk.host, settings.kiosk.port
     url = page_url(host, port)
     print(f"\n  키오스크 화면: {url}\n  전체 화면으로 열기: {chromium_command(url)}\n", flush=True)
+    if settings.kiosk.staff_token is not None:
+        print(f"  직원 화면: http://<this machine>:{port}/staff#token=… (kiosk.staff_token)\n", flush=True)
     try:
         # The client address is the socket's own peer: no proxy headers are trusted.
         uvicorn.run(app, host=host, port=port, proxy_headers=False, log_config=None)

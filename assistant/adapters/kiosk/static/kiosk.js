@@ -1,8 +1,12 @@
 // The kiosk page: renders the conversation's events and sends the resident's voice,
 // buttons and typed questions over one WebSocket (protocol: kiosk/protocol.py).
+// Layout and paging: layout.js; the on-screen 자모 keyboard: keyboard.js.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+
+// /screen.css sizes 1rem in device pixels; an OS-scaled display has fewer CSS pixels per mm.
+document.documentElement.style.setProperty("--dpr", String(window.devicePixelRatio || 1));
 
 const STATE_TEXT = {
   ready: "말하기를 누르세요",
@@ -14,6 +18,14 @@ const STATE_TEXT = {
 };
 const DOUBLE_PRESS_MS = 700;   // a second press this soon is a shaky finger, not "다 말했어요"
 const RECONNECT_MS = 2000;
+const VOLUMES = [0.3, 0.5, 0.7, 1.0, 1.3, 1.6];  // 1.0: as synthesized
+const NORMAL_VOLUME = 3;
+const TOAST_MS = 2500;
+const STAFF_TEXT = {
+  none: "이 키오스크에서는 직원을 바로 부를 수 없어요. 아래 번호로 전화해 주세요.",
+  waiting: "직원에게 알렸어요. 잠시 기다려 주세요.",
+  taken: "직원이 확인했어요. 지금 오고 있어요.",
+};
 
 const kiosk = {
   socket: null,
@@ -23,20 +35,26 @@ const kiosk = {
   droppedTurn: 0,      // audio of this turn and earlier is not played (interrupted)
   lastTimingsTurn: 0,  // the server has sent everything of this turn
   turn: 0,             // the server's current turn
-  agentPending: false,
   services: [],        // the services found for the current question, best first
   lastTalk: 0,
+  volume: NORMAL_VOLUME,
 };
 
 // --- audio: one context for the microphone and for replies ------------------------
 let context = null;
 let mic = null;
 let micStarting = null;
+let master = null;  // every sound the page makes goes through this gain (소리 크게/작게)
 let playEnd = 0;
 const playing = new Set();
 
 function audioContext() {
-  if (!context) context = new AudioContext();
+  if (!context) {
+    context = new AudioContext();
+    master = context.createGain();
+    master.gain.value = VOLUMES[kiosk.volume];
+    master.connect(context.destination);
+  }
   if (context.state === "suspended") context.resume();
   return context;
 }
@@ -67,7 +85,7 @@ async function openMic() {
     return true;
   } catch (err) {
     console.warn("microphone unavailable:", err);
-    showNotice("마이크를 쓸 수 없어요. 위의 ‘글로 묻기’를 눌러 물어보세요.");
+    showNotice("마이크를 쓸 수 없어요. ‘글로 묻기’를 눌러 물어보세요.");
     return false;
   }
 }
@@ -104,7 +122,7 @@ function onReplyAudio(buffer) {
   for (let i = 0; i < pcm.length; i++) samples[i] = pcm[i] / 32768;
   const source = ctx.createBufferSource();
   source.buffer = clip;
-  source.connect(ctx.destination);
+  source.connect(master);
   const start = Math.max(ctx.currentTime + 0.05, playEnd);
   source.start(start);
   playEnd = start + clip.duration;
@@ -128,7 +146,7 @@ function reportPlayed() {
   }
 }
 
-// A soft rising chime: the kiosk is listening now.
+// A soft rising chime: the kiosk is listening now (also the new loudness, after 소리 크게/작게).
 function chime() {
   if (!context || context.state !== "running") return;
   const now = context.currentTime;
@@ -139,7 +157,7 @@ function chime() {
     gain.gain.setValueAtTime(0.0001, now + i * 0.11);
     gain.gain.exponentialRampToValueAtTime(0.12, now + i * 0.11 + 0.02);
     gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.11 + 0.1);
-    osc.connect(gain).connect(context.destination);
+    osc.connect(gain).connect(master);
     osc.start(now + i * 0.11);
     osc.stop(now + i * 0.11 + 0.11);
   });
@@ -172,9 +190,10 @@ function onMessage(msg) {
       kiosk.audioSource = msg.audio_source;
       kiosk.droppedTurn = kiosk.lastTimingsTurn = kiosk.turn = 0;
       wipeScreen();
+      // A missing microphone is for staff (log, staff page), not for the resident.
       $("office-phone").textContent = msg.office_phone;
-      $("device-notice").textContent = msg.device_problem || "";
-      $("device-notice").hidden = !msg.device_problem;
+      send({ type: "volume", level: VOLUMES[kiosk.volume] });
+      Layout.refresh(false);
       break;
     case "state":
       kiosk.handsFree = msg.hands_free;
@@ -189,8 +208,9 @@ function onMessage(msg) {
       kiosk.services = msg.services;
       break;
     case "Answer":
-      // A notice the kiosk says on its own ("말씀이 들리지 않았어요") is heard and shown as a notice.
-      if (msg.kind === "notice") showNotice(msg.speech);
+      // What the kiosk says on its own ("말씀이 들리지 않았어요", "직원에게 알렸어요") is heard and
+      // shown as a notice; the answer and its record stay on screen.
+      if (msg.kind === "notice" || msg.kind === "handoff") showNotice(msg.speech);
       else showAnswer(msg);
       break;
     case "Timings":
@@ -204,10 +224,17 @@ function onMessage(msg) {
     case "agent":
       showAgent(msg);
       break;
+    case "staff":
+      showStaff(msg.status);
+      break;
     case "reset":
       stopPlayback();
       wipeScreen();
-      if (msg.reason === "idle") setBigger(false);
+      setSlower(false);  // the server's session is back at the normal rate
+      if (msg.reason === "idle") {  // the next person starts from the kiosk's defaults
+        setBigger(false);
+        setVolume(NORMAL_VOLUME, false);
+      }
       break;
     case "Notice":
       if (msg.level === "warning") console.warn(msg.message);
@@ -241,27 +268,57 @@ function showConversation() {
 
 function showAnswer(msg) {
   showConversation();
-  document.querySelector(".main").scrollTop = 0;
-  if (msg.kind === "clarify") showChoices(msg.screen.split("\n")[0]);
-  else $("answer").textContent = msg.speech;
+  $("answer").textContent = msg.speech;
+  // A service's full record, or a list of services that may fit with the reasons: paged below.
+  showRecord(msg.kind === "answer" || msg.kind === "suggest" ? msg.screen : "");
+  showChoices(msg.choices && msg.choices.length ? msg.choices : msg.kind === "clarify" ? kiosk.services.slice(0, 3) : []);
+  showFollowUps(msg.follow_ups || []);
   if (msg.card) showCard(msg.card);
-  else if (msg.kind === "clarify" || (msg.kind === "notice" && !kiosk.agentPending)) $("card").hidden = true;
-  kiosk.agentPending = false;
+  else if (msg.kind !== "repeat") $("card").hidden = true;  // "잘 못 들었어요" keeps the service in view
+  Layout.refresh(false);
+}
+
+// The full record (the answer's `screen`), to page through: what the voice said, and more.
+function showRecord(screen) {
+  const parts = [];
+  for (const line of screen.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    let el;
+    if (line.startsWith("■")) {
+      el = document.createElement("h3");
+      el.className = "record-title";
+      el.textContent = line.replace(/^■\s*/, "");
+    } else if (/^\[.+\]$/.test(line)) {
+      el = document.createElement("h3");
+      el.textContent = line.slice(1, -1);
+    } else {
+      el = document.createElement("p");
+      if (line.startsWith("출처")) el.className = "source";
+      el.textContent = line;
+    }
+    parts.push(el);
+  }
+  $("record").replaceChildren(...parts);
+}
+
+function bigButton(text, className, onPress) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = className;
+  button.textContent = text;
+  button.addEventListener("click", onPress);
+  return button;
 }
 
 // A clarifying question: the candidate services as buttons, so a touch answers it too.
-function showChoices(question) {
-  const title = document.createElement("p");
-  title.textContent = question;
-  const choices = kiosk.services.slice(0, 3).map(({ name }) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "choice";
-    button.textContent = name;
-    button.addEventListener("click", () => askText(name));
-    return button;
-  });
-  $("answer").replaceChildren(title, ...choices);
+function showChoices(choices) {
+  $("choices").replaceChildren(...choices.map(({ name }) => bigButton(name, "choice", () => askText(name))));
+}
+
+// Suggested follow-up questions, one touch each.
+function showFollowUps(questions) {
+  const box = $("follow-ups");
+  box.replaceChildren(box.firstElementChild, ...questions.map((q) => bigButton(q, "follow-up", () => askText(q))));
+  box.hidden = questions.length === 0;
 }
 
 function askText(text) {
@@ -269,6 +326,10 @@ function askText(text) {
   showConversation();
   $("caption").textContent = text;
   $("answer").textContent = "";
+  $("record").replaceChildren();
+  showChoices([]);
+  showFollowUps([]);
+  Layout.refresh(false);
   send({ type: "ask", text });
 }
 
@@ -294,40 +355,82 @@ function showCard(card) {
   $("card-name").textContent = card.name;
   $("card-apply").textContent = card.how_to_apply;
   phoneItems($("card-phones"), card.phones);
+  $("card-source").textContent = card.source ? `출처: ${card.source}` : "";
   $("card").hidden = false;
 }
 
+// 상담원 연결: staff were called (msg.staff) or, where no staff page exists, the numbers to call.
 function showAgent(msg) {
-  kiosk.agentPending = true;
   const phones = msg.phones.map((p) => ({ organization: p.organization || msg.service, number: p.number }));
   phones.push({ organization: "주민센터", number: msg.office_phone });
   phoneItems($("agent-phones"), phones);
-  $("agent-panel").hidden = false;
-  $("agent-close").focus();
+  showStaff(msg.staff ? msg.staff.status : "none");
+  openDialog("agent-panel", "agent-close");
+}
+
+function showStaff(status) {
+  const line = $("agent-status");
+  line.dataset.staff = status;
+  line.textContent = STAFF_TEXT[status];
+  if (status === "taken") showNotice(STAFF_TEXT.taken);
 }
 
 function showNotice(text) {
   showConversation();
   $("notice").textContent = text;
   $("notice").hidden = false;
+  Layout.paginate(true);
+}
+
+function showToast(text) {
+  const toast = $("toast");
+  toast.textContent = text;
+  toast.hidden = false;
+  clearTimeout(showToast.timer);
+  showToast.timer = setTimeout(() => { toast.hidden = true; }, TOAST_MS);
 }
 
 function wipeScreen() {
-  for (const id of ["caption", "answer", "notice", "card-region", "card-name", "card-apply"]) $(id).textContent = "";
-  $("card-phones").replaceChildren();
-  $("agent-phones").replaceChildren();
+  for (const id of ["caption", "answer", "notice", "card-region", "card-name", "card-apply", "card-source",
+    "agent-status"]) $(id).textContent = "";
+  for (const id of ["card-phones", "agent-phones", "record", "choices"]) $(id).replaceChildren();
+  showFollowUps([]);
   $("ask-text").value = "";
   $("card").hidden = true;
-  $("agent-panel").hidden = true;
-  $("ask-panel").hidden = true;
+  for (const id of ["agent-panel", "ask-panel", "menu-panel"]) $(id).hidden = true;
   $("conversation").hidden = true;
   $("welcome").hidden = false;
+  Layout.refresh(false);
 }
 
 function setBigger(on) {
   document.documentElement.classList.toggle("bigger", on);
   $("bigger").setAttribute("aria-pressed", String(on));
   $("bigger").textContent = on ? "글자 보통" : "글자 크게";
+  Layout.refresh();
+}
+
+function setSlower(on) {
+  $("slower").setAttribute("aria-pressed", String(on));
+}
+
+function setVolume(index, tell = true) {
+  kiosk.volume = Math.max(0, Math.min(VOLUMES.length - 1, index));
+  if (master) master.gain.value = VOLUMES[kiosk.volume];
+  send({ type: "volume", level: VOLUMES[kiosk.volume] });
+  $("volume-up").disabled = kiosk.volume === VOLUMES.length - 1;
+  $("volume-down").disabled = kiosk.volume === 0;
+  if (tell) {
+    showToast(`소리 크기 ${kiosk.volume + 1} / ${VOLUMES.length}`);
+    chime();  // heard at the new loudness
+  }
+}
+
+function openDialog(id, focus) {
+  const panel = $(id);
+  panel.hidden = false;
+  Layout.fitDialog(panel);
+  $(focus).focus();
 }
 
 // --- buttons ------------------------------------------------------------------------
@@ -355,20 +458,29 @@ function command(type) {
 function wire() {
   $("talk").addEventListener("click", onTalk);
   $("replay").addEventListener("click", command("replay"));
-  $("slower").addEventListener("click", command("slower"));
+  $("slower").addEventListener("click", () => {
+    const on = $("slower").getAttribute("aria-pressed") !== "true";
+    setSlower(on);
+    audioContext();
+    send({ type: on ? "slower" : "normal" });  // 천천히 also says the last answer again, slower
+  });
+  $("volume-up").addEventListener("click", () => { audioContext(); setVolume(kiosk.volume + 1); });
+  $("volume-down").addEventListener("click", () => { audioContext(); setVolume(kiosk.volume - 1); });
   $("restart").addEventListener("click", command("restart"));
   $("agent").addEventListener("click", command("agent"));
   $("agent-close").addEventListener("click", () => { $("agent-panel").hidden = true; });
+  $("menu-open").addEventListener("click", () => openDialog("menu-panel", "menu-close"));
+  $("menu-close").addEventListener("click", () => { $("menu-panel").hidden = true; });
+  // A button chosen from the menu closes it first, then does its own work.
+  $("menu-items").addEventListener("click", () => { $("menu-panel").hidden = true; }, true);
   $("bigger").addEventListener("click", () => setBigger(!document.documentElement.classList.contains("bigger")));
   $("hands-free").addEventListener("click", async () => {
     const on = !kiosk.handsFree;
     if (on) await startMic();
     send({ type: "hands_free", on });
   });
-  $("ask-open").addEventListener("click", () => {
-    $("ask-panel").hidden = false;
-    $("ask-text").focus();
-  });
+  $("ask-open").addEventListener("click", () => openDialog("ask-panel", "ask-text"));
+  Keyboard.attach($("keyboard"), $("ask-text"), $("key-space"), $("key-back"));
   $("ask-close").addEventListener("click", () => { $("ask-panel").hidden = true; });
   $("ask-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -381,4 +493,5 @@ function wire() {
 }
 
 wire();
+Layout.start();
 connect();
