@@ -95,6 +95,8 @@ class KioskPage:
             self._question = event.query
         elif isinstance(event, ConversationReset):
             self._question = None
+        elif isinstance(event, Notice) and event.audience == "staff":  # to the staff page, not the resident
+            self.staff.report(event.message)
         elif isinstance(event, Handoff):  # 상담원 연결: call staff where a staff page exists
             message["staff"] = None
             if self.staff.enabled:

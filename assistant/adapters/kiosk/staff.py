@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_REQUESTS = 20
+MAX_NOTICES = 10
 TAKEN_KEPT_S = 600.0  # a handled request stays on the staff page this long, then goes
 WAITING_KEPT_S = 1800.0  # nobody answered in half an hour: the resident has long gone
 LONG_POLL_S = 20.0
@@ -73,6 +74,7 @@ class StaffDesk:
         self._notices: list[str] = []
         self._version = 0
         self._changed = asyncio.Condition()
+        self._wakeups: set[asyncio.Task[None]] = set()
 
     @property
     def enabled(self) -> bool:
@@ -113,8 +115,14 @@ class StaffDesk:
 
     def report(self, notice: str) -> None:
         """For staff, not residents (a missing microphone); shown on every staff page."""
-        if notice not in self._notices:
-            self._notices.append(notice)
+        if notice in self._notices:
+            return
+        self._notices = [*self._notices, notice][-MAX_NOTICES:]
+        try:
+            task = asyncio.get_running_loop().create_task(self._bump())  # wake the staff pages now
+            self._wakeups.add(task)
+            task.add_done_callback(self._wakeups.discard)
+        except RuntimeError:  # at start-up, before the server runs: the first look sees it
             self._version += 1
 
     def snapshot(self) -> dict:

@@ -236,8 +236,8 @@ function onMessage(msg) {
         setVolume(NORMAL_VOLUME, false);
       }
       break;
-    case "Notice":
-      if (msg.level === "warning") console.warn(msg.message);
+    case "Notice":  // one meant for staff goes to the staff page and the log, not to the resident
+      if (msg.level === "warning" || msg.audience === "staff") console.warn(msg.message);
       else showNotice(msg.message);
       break;
   }
