@@ -36,7 +36,8 @@ QUESTIONS = 6
 RATE = 48000
 FRAME_S = 0.04
 TRAILING_SILENCE_S = 1.5
-STATIC = ("/", "/static/kiosk.css", "/static/kiosk.js", "/static/pcm-capture.js")
+STATIC = ("/", "/screen.css", "/static/kiosk.css", "/static/hangul.min.js", "/static/keyboard.js",
+          "/static/layout.js", "/static/kiosk.js", "/static/pcm-capture.js")
 
 
 def _free_port() -> int:
