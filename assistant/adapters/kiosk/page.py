@@ -83,7 +83,7 @@ class KioskPage:
                 await self.controller.ask(command.text)
             case "hands_free":
                 await self.controller.set_hands_free(command.on)
-            case "volume":  # the page plays its own audio at its own volume
+            case "volume":  # 소리 크게/작게 for the kiosk's own speaker; a page plays at its own gain
                 if isinstance(self.output, DeviceOutput):
                     self.output.volume = command.level
             case button:
