@@ -687,27 +687,27 @@ def test_volume_and_rate_buttons(browser, kiosk):
 
 
 def test_follow_up_questions_are_big_buttons(browser, kiosk):
-    """An Answer's `follow_ups` (suggested next questions) become buttons that ask them.
-
-    The answer stage does not suggest follow-ups on this branch yet, so the page is handed
-    an Answer carrying them, as the server will send it; pressing one asks the real kiosk."""
+    """An answer's suggested next questions (`follow_ups`) are buttons after the record; one asks it."""
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     seen = watch(page)
     page.goto(kiosk.url)
     page.wait_for_selector('#state[data-state="ready"]')
-    questions = ["누가 받을 수 있어요?", "얼마나 받아요?"]
-    page.evaluate("""(questions) => onMessage({type: "Answer", kind: "answer", speech: "기초연금 안내입니다.",
-        screen: "■ 기초연금\\n\\n[문의]\\n☎129\\n\\n출처: 2024 복지서비스 안내 책자 10쪽", card: null, choices: [],
-        follow_ups: questions, turn: 1})""", questions)
+    press(page, "ask-open")
+    page.fill("#ask-text", TYPED_QUESTION)
+    page.click("#ask-form button[type=submit]")
+    answer = wait_message(page, seen, lambda m: of_type("Answer")(m) and m["card"])
+    assert answer["follow_ups"]
+    page.wait_for_selector("#follow-ups button")
     buttons = page.locator("#follow-ups button")
-    assert buttons.all_inner_texts() == questions
-    for _ in range(page.evaluate("Layout.pageCount")):  # the buttons follow the record: reached by paging
-        if questions[0] in page.evaluate(_PAGE_TEXT)["seen"]:
+    assert buttons.all_inner_texts() == answer["follow_ups"]
+    for _ in range(page.evaluate("Layout.pageCount")):  # after the record: reached by paging
+        if answer["follow_ups"][0] in page.evaluate(_PAGE_TEXT)["seen"]:
             break
         page.click("#page-next")
+    start = len(seen["received"])
     buttons.first.click()
-    wait_message(page, seen, of_type("Answer"))
-    assert {"type": "ask", "text": questions[0]} in seen["sent"]
+    wait_message(page, seen, of_type("Answer"), start)
+    assert {"type": "ask", "text": answer["follow_ups"][0]} in seen["sent"]
     page.close()
 
 
