@@ -56,6 +56,11 @@ class VadSettings(_Section):
     # on; if the resident speaks again the early result is dropped. 0 turns it
     # off. Below preroll_ms it would not hear the whole utterance.
     early_transcribe_ms: int = 350
+    # Turn-end judging (stt/turn_end.py) reads the early transcript: a finished
+    # sentence ends the turn at once, an unfinished one ("…는데", "…을") is
+    # given this much silence before the turn ends; otherwise trailing_silence_ms.
+    judge_turn_end: bool = True
+    incomplete_silence_ms: int = 2000
 
 
 class SttSettings(_Section):

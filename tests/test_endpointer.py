@@ -4,9 +4,13 @@ import numpy as np
 import pytest
 
 from assistant.audio import load_audio
-from assistant.config import PROJECT_ROOT, VadSettings
-from assistant.evaluation.speech import telephone_channel
-from assistant.stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart
+from assistant.config import PROJECT_ROOT, Settings, SttSettings, VadSettings
+from assistant.corpus.store import load_corpus
+from assistant.evaluation.endpointing import CachedRecognizer, Case, build_cases, stream_case
+from assistant.evaluation.speech import Clip, telephone_channel
+from assistant.stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart, TurnDecision
+from assistant.stt.transcriber import Transcriber
+from assistant.stt.turn_end import TurnJudge, TurnJudgement, TurnReason
 
 SPEECH_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 # A speaker aged 50+; speech runs from about 0.48 s to 5.32 s of the clip
@@ -134,3 +138,112 @@ def test_flush_closes_an_open_utterance_and_reset_forgets_it(clip):
     endpointer.process(np.concatenate([silence(0.5), clip[: 3 * RATE]]))
     endpointer.reset()
     assert endpointer.flush() == []
+
+
+# --- the turn-end judge's verdict applied (see also test_turn_end.py) ----------
+
+class Verdict:
+    """A judge that always says the same: the policy's table, whatever was heard."""
+
+    def __init__(self, verdict):
+        self.verdict = verdict
+
+    def judge(self, text, audio):
+        return TurnJudgement(self.verdict, TurnReason.OTHER)
+
+
+def turn_ends(audio, judge, recognition_ms, settings=VadSettings()):
+    case = Case(Clip(CLIP, "", ()), "complete", audio)
+    return stream_case(case, Endpointer(settings, judge), CachedRecognizer(lambda a: "", recognition_ms)).ends
+
+
+EARLY_MS, TRAILING_MS, PATIENCE_MS = (VadSettings().early_transcribe_ms, VadSettings().trailing_silence_ms,
+                                      VadSettings().incomplete_silence_ms)
+
+
+@pytest.mark.parametrize("verdict, recognition_ms, reason, wait_ms", [
+    # complete: the turn ends as soon as the judgement is in.
+    ("complete", 0, "complete", EARLY_MS),
+    ("complete", 300, "complete", EARLY_MS + 300),
+    # incomplete: the longer patience.
+    ("incomplete", 0, "patience", PATIENCE_MS),
+    # unsure: today's silence rule; a judgement arriving after it ran out ends the turn at once.
+    ("unsure", 0, "silence", TRAILING_MS),
+    ("unsure", 1000, "silence", EARLY_MS + 1000),
+    # No judgement in time: waited for up to the patience, never cut at the short silence.
+    ("complete", 2500, "silence", PATIENCE_MS),
+    # No judge at all: today's rule.
+    (None, 0, "silence", TRAILING_MS),
+])
+def test_policy_turns_the_verdict_into_the_silence_waited(clip, verdict, recognition_ms, reason, wait_ms):
+    judge = Verdict(verdict) if verdict else None
+    ends = turn_ends(np.concatenate([silence(1.0), clip, silence(3.0)]), judge, recognition_ms)
+    final = ends[-1]
+    assert final.reason == reason
+    assert final.wait_ms == pytest.approx(wait_ms, abs=50)
+    assert final.at_s == pytest.approx(1.0 + OFFSET_S, abs=TOLERANCE_S)
+    assert len(ends) == 1
+
+
+def test_a_judgement_after_the_resident_went_on_is_ignored(clip):
+    endpointer = Endpointer(VadSettings(), Verdict("complete"))
+    cut = int(1.5 * RATE)
+    audio = np.concatenate([silence(1.0), clip[:cut], silence(0.7), clip[cut:], silence(2.0)])
+    events = []
+    for i in range(0, int(3.5 * RATE), 320):  # past the pause, into the rest of the sentence
+        events += endpointer.process(audio[i:i + 320])
+    pauses = [e for e in events if isinstance(e, SpeechPause)]
+    assert len(pauses) == 1 and pauses[0].at_s == pytest.approx(2.5, abs=TOLERANCE_S)
+    assert endpointer.decide(pauses[0], "") == []
+    events += endpointer.process(audio[int(3.5 * RATE):]) + endpointer.flush()
+    assert [type(e) for e in events if not isinstance(e, SpeechPause)] == [SpeechStart, SpeechEnd]
+
+
+def test_decisions_are_events_with_their_reason(clip):
+    endpointer = Endpointer(VadSettings(), Verdict("incomplete"))
+    audio = np.concatenate([silence(1.0), clip, silence(3.0)])
+    decisions = []
+    for i in range(0, len(audio), 320):
+        for event in endpointer.process(audio[i:i + 320]):
+            if isinstance(event, SpeechPause):
+                decisions += endpointer.decide(event, "")
+    assert decisions and all(isinstance(d, TurnDecision) for d in decisions)
+    assert {d.judgement.verdict for d in decisions} == {"incomplete"}
+    assert all(d.ends_after_ms == pytest.approx(PATIENCE_MS, abs=32) for d in decisions)  # whole windows
+    assert all(d.decided_s >= d.at_s + EARLY_MS / 1000 - 0.04 for d in decisions)
+
+
+# --- real clips, real Whisper partials, real Kiwi ------------------------------
+
+QUESTION = SPEECH_DIR / "emotiontts" / "pfl" / "pfl00030.flac"
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> Transcriber:
+    return Transcriber.load(SttSettings())
+
+
+@pytest.fixture(scope="module")
+def turn_judge() -> TurnJudge:
+    return TurnJudge(service.name for service in load_corpus(Settings().corpus.dir).services)
+
+
+@pytest.mark.parametrize("path", [CLIP, QUESTION])
+def test_a_finished_utterance_ends_early_and_a_paused_one_waits(path, transcriber, turn_judge):
+    audio = load_audio(path)
+    clip = Clip(path, "", ())
+    complete, paused = build_cases(clip, audio, transcriber.words(audio), VadSettings(), np.random.default_rng(1))
+    assert paused.pause_s is not None and paused.pause_s[1] - paused.pause_s[0] >= 1.0
+    # A fixed recognition time keeps the stream clock the same on a busy machine.
+    recognize = CachedRecognizer(transcriber.partial, recognition_ms=200)
+    endpointer = Endpointer(VadSettings(), turn_judge)
+
+    finished = stream_case(complete, endpointer, recognize)
+    assert [e.reason for e in finished.ends] == ["complete"]
+    assert finished.ends[0].wait_ms < TRAILING_MS - 150
+
+    cut = stream_case(paused, endpointer, recognize)
+    assert not cut.cut_in_pause
+    assert len(cut.ends) == 1 and cut.ends[0].at_s > paused.pause_s[1]
+    # Today's rule cuts the same pause.
+    assert stream_case(paused, Endpointer(VadSettings()), recognize).cut_in_pause

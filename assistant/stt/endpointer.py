@@ -16,18 +16,31 @@ Turn-taking rules, tuned for elderly speakers:
 - `preroll_ms` of audio before the first voiced window is kept, because the
   detector reacts a little after a soft first syllable begins;
 - a turn reaching `max_turn_s` is ended with reason "max_length".
+
+With a turn-end judge (see turn_end.py) the silence rule depends on what was
+said. At `early_transcribe_ms` of silence a `SpeechPause` hands the caller
+the audio so far; the caller recognizes it (the endpointer owns no
+recognizer) and passes the text to `decide()`, which emits a `TurnDecision`:
+- complete: the turn ends now, with the pause's audio (reason "complete");
+- incomplete: the turn ends only after `incomplete_silence_ms` of silence
+  (reason "patience"), so a resident finding a word is not cut off;
+- unsure: today's rule, `trailing_silence_ms`.
+While the judgement is awaited the silence rule waits for it, up to
+`incomplete_silence_ms`: a slow recognizer delays the end of a turn but
+never cuts a paused sentence at the short silence.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
 from ..audio import ENGINE_RATE
 from ..config import VadSettings
+from .turn_end import TurnJudgement
 
 WINDOW = 512  # samples per Silero window at 16 kHz
 _CONTEXT = 64  # samples of the previous window the model sees with each window
@@ -39,11 +52,18 @@ class SpeechStart:
     at_s: float  # stream time of the first voiced window
 
 
+# "silence": the fixed silence rule; "complete": the judge found the turn
+# finished; "patience": judged unfinished, and the longer silence ran out;
+# "max_length": the turn ran too long.
+EndReason = Literal["silence", "complete", "patience", "max_length"]
+
+
 @dataclass(frozen=True)
 class SpeechEnd:
-    at_s: float  # stream time where speech stopped (the event follows after the trailing silence)
+    at_s: float  # stream time where speech stopped
+    ended_s: float  # stream time the turn was ended (at_s plus the silence waited)
     audio: np.ndarray = field(repr=False)  # the utterance, pre-roll included, float32 16 kHz
-    reason: Literal["silence", "max_length"] = "silence"
+    reason: EndReason = "silence"
 
 
 @dataclass(frozen=True)
@@ -55,7 +75,24 @@ class SpeechPause:
     audio: np.ndarray = field(repr=False)
 
 
-EndpointEvent = SpeechStart | SpeechPause | SpeechEnd
+@dataclass(frozen=True)
+class TurnDecision:
+    """The judge's reading of the pause at `at_s`, and what the endpointer does with it."""
+
+    at_s: float  # where speech stopped
+    decided_s: float  # stream time the judgement arrived
+    judgement: TurnJudgement
+    # The silence, counted from at_s, that now ends the turn; 0 when it ended at once.
+    ends_after_ms: int
+
+
+EndpointEvent = SpeechStart | SpeechPause | TurnDecision | SpeechEnd
+
+
+class Judge(Protocol):
+    """Reads a partial transcript (and its audio) at a pause."""
+
+    def judge(self, text: str, audio: np.ndarray) -> TurnJudgement: ...
 
 
 def _vad_session():
@@ -65,13 +102,17 @@ def _vad_session():
 
 
 class Endpointer:
-    def __init__(self, settings: VadSettings):
+    def __init__(self, settings: VadSettings, judge: Judge | None = None):
+        """Without a judge, every turn ends after `trailing_silence_ms` of silence;
+        with one, the caller must answer every `SpeechPause` with `decide()`."""
         self.settings = settings
+        self.judge = judge
         self._session = _vad_session()
         self._threshold = settings.threshold
         self._release = max(settings.threshold - _HYSTERESIS, 0.01)
         self._preroll_windows = -(-settings.preroll_ms * ENGINE_RATE // 1000 // WINDOW)
         self._trailing_windows = _windows(settings.trailing_silence_ms / 1000)
+        self._patience_windows = max(_windows(settings.incomplete_silence_ms / 1000), self._trailing_windows)
         # No earlier than the pre-roll: the turn's audio keeps that much
         # after speech stops, and the early audio must be the same audio.
         early_ms = max(settings.early_transcribe_ms, settings.preroll_ms) if settings.early_transcribe_ms else 0
@@ -96,6 +137,13 @@ class Endpointer:
         self._voiced_windows = 0
         self._confirmed = False
         self._silence_from: int | None = None  # first window of the current silence run
+        self._open_silence_run()
+
+    def _open_silence_run(self) -> None:
+        # The rule for the current silence: today's, until a judgement changes it.
+        self._awaiting_judgement = False
+        self._ending_windows = self._trailing_windows
+        self._ending_reason: EndReason = "silence"
 
     def process(self, frame: np.ndarray) -> list[EndpointEvent]:
         """Feed float32 16 kHz mono samples of any length; returns the events they complete."""
@@ -119,7 +167,7 @@ class Endpointer:
             else:
                 audio = np.concatenate([*self._utterance, self._pending])
                 at_s = _seconds(self._windows_seen) + len(self._pending) / ENGINE_RATE
-                events.append(SpeechEnd(at_s=at_s, audio=audio, reason="silence"))
+                events.append(SpeechEnd(at_s=at_s, ended_s=at_s, audio=audio, reason="silence"))
         self._pending = np.zeros(0, dtype=np.float32)
         self._close_utterance()
         return events
@@ -144,6 +192,8 @@ class Endpointer:
         self._utterance.append(window)
 
         if probability >= self._threshold:
+            if self._silence_from is not None:
+                self._open_silence_run()  # the resident went on: any judgement is void
             self._silence_from = None
         elif probability < self._release and self._silence_from is None:
             self._silence_from = index
@@ -159,27 +209,58 @@ class Endpointer:
         if self._confirmed and silent_windows == self._early_windows:
             pause = self._end_at(self._silence_from, "silence")
             events.append(SpeechPause(at_s=pause.at_s, audio=pause.audio))
-        if silent_windows >= self._trailing_windows:
-            end, reason = self._silence_from, "silence"
+            self._awaiting_judgement = self.judge is not None
+        # Awaiting a judgement, wait for it rather than cut a sentence short,
+        # but no longer than an unfinished sentence would be waited for.
+        ending = self._patience_windows if self._awaiting_judgement else self._ending_windows
+        if silent_windows >= ending:
+            end, reason = self._silence_from, self._ending_reason
         elif index + 1 - self._start_window >= self._max_turn_windows:
             end, reason = index + 1, "max_length"
         else:
             return events
-        if self._confirmed:
-            events.append(self._end_at(end, reason))
-        if reason == "silence":
+        return events + self._close(end, reason)
+
+    def decide(self, pause: SpeechPause, transcript: str) -> list[EndpointEvent]:
+        """The recognizer's text for `pause`: judge it and apply the verdict.
+
+        Returns the `TurnDecision` and, when the turn ends now, its `SpeechEnd`.
+        A pause the resident has spoken after (or a closed turn) gets nothing:
+        its judgement came too late to matter."""
+        if (self.judge is None or self._utterance is None or self._silence_from is None
+                or _seconds(self._silence_from) != pause.at_s or not self._awaiting_judgement):
+            return []
+        judgement = self.judge.judge(transcript, pause.audio)
+        self._awaiting_judgement = False
+        decided_s = _seconds(self._windows_seen)
+        if judgement.verdict == "complete":
+            decision = TurnDecision(pause.at_s, decided_s, judgement, ends_after_ms=0)
+            return [decision, *self._close(self._silence_from, "complete")]
+        if judgement.verdict == "incomplete":
+            self._ending_windows, self._ending_reason = self._patience_windows, "patience"
+        decision = TurnDecision(pause.at_s, decided_s, judgement,
+                                ends_after_ms=round(_seconds(self._ending_windows) * 1000))
+        if self._windows_seen - self._silence_from >= self._ending_windows:
+            # Unsure, and the usual silence already ran out while recognizing.
+            return [decision, *self._close(self._silence_from, self._ending_reason)]
+        return [decision]
+
+    def _close(self, end: int, reason: EndReason) -> list[EndpointEvent]:
+        events: list[EndpointEvent] = [self._end_at(end, reason)] if self._confirmed else []
+        if reason != "max_length":
             # The silence closing this utterance (or a dropped click) is the
             # next one's pre-roll; after a cut at max length, nothing is repeated.
             self._recent.extend(self._utterance)
         self._close_utterance()
         return events
 
-    def _end_at(self, end_window: int, reason: Literal["silence", "max_length"]) -> SpeechEnd:
+    def _end_at(self, end_window: int, reason: EndReason) -> SpeechEnd:
         # Keep as much trailing audio as pre-roll: the last syllable fades out
         # below the detector's threshold.
         kept = len(self._utterance) - (self._windows_seen - end_window) + self._preroll_windows
         audio = np.concatenate(self._utterance[:kept])
-        return SpeechEnd(at_s=_seconds(end_window), audio=audio, reason=reason)
+        return SpeechEnd(at_s=_seconds(end_window), ended_s=_seconds(self._windows_seen), audio=audio,
+                         reason=reason)
 
 
 def _windows(seconds: float) -> int:

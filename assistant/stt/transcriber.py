@@ -15,7 +15,7 @@ import numpy as np
 
 from ..audio import ENGINE_RATE
 from ..config import SttSettings
-from .guard import Segment, judge
+from .guard import Segment, is_sign_off, judge
 from .model_files import INSTALL_HINT, ModelFilesError, check_model_dir
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,30 @@ _DECODING = dict(
     log_prob_threshold=-1.0,
     compression_ratio_threshold=2.4,
 )
+# A partial transcript (for judging the end of a turn) reads only the end of
+# the utterance, through an encoder window this long instead of Whisper's 30 s:
+# the encoder's cost grows faster than its window (self-attention), so an
+# 8 s window costs about a fifteenth of a 30 s one (README, turn-taking doc).
+PARTIAL_WINDOW_S = 8.0
+# Greedy decoding of a short window can loop ("75. 75. 75."): no 3-gram
+# twice, and about as many tokens as a fast speaker says in that time.
+_PARTIAL_NO_REPEAT_NGRAM = 3
+_PARTIAL_TOKENS_PER_S = 8
+# Silence after the speech in the window, so the decoder sees the utterance end.
+_PARTIAL_TAIL_S = 1.5
+# Below this average log-probability per token the partial text is a guess.
+_PARTIAL_MIN_LOGPROB = -1.0
 # Below this, a transcript is more likely noise read as words than speech:
 # real speech scores 0.28 or more (also by phone), hallucinations on noise
 # under 0.07 (docs/speech-recognition.md).
 MIN_CONFIDENCE = 0.2
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    text: str
+    start_s: float
+    end_s: float
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,21 @@ class TranscriptResult:
     @property
     def rtf(self) -> float:
         return self.elapsed_s / self.audio_s if self.audio_s else 0.0
+
+
+def _first_pass(text: str) -> str:
+    """The text up to where a looping decoder starts the utterance over.
+
+    A short window decoded greedily sometimes reads the utterance twice
+    ("국내 브랜드인가요? 국내 브랜딩까요? 국내…"); the second pass is cut off
+    wherever the token budget ran out, so its ending says nothing. A restart is
+    a later word that begins like the first one (two characters)."""
+    words = text.split()
+    head = words[0][:2] if words else ""
+    for i in range(2, len(words)):
+        if len(head) == 2 and words[i].startswith(head):
+            return " ".join(words[:i])
+    return text
 
 
 class Transcriber:
@@ -87,3 +122,50 @@ class Transcriber:
         verdict = judge(decoded, MIN_CONFIDENCE)
         return TranscriptResult(verdict.text, verdict.confidence, verdict.rejected, audio_s,
                                 perf_counter() - started)
+
+    def words(self, audio: np.ndarray) -> list[TimedWord]:
+        """The recognized words with their times in `audio` (Whisper's word
+        timestamps, aligned from its cross-attention: good to about 0.1 s)."""
+        audio = np.asarray(audio, dtype=np.float32).ravel()
+        segments, _ = self._model.transcribe(audio, language=self.settings.language,
+                                             beam_size=self.settings.beam_size, word_timestamps=True,
+                                             **_DECODING)
+        return [TimedWord(w.word.strip(), float(w.start), float(w.end))
+                for segment in segments for w in segment.words or () if w.word.strip()]
+
+    def partial(self, audio: np.ndarray) -> str:
+        """A quick transcript of how `audio` ends, for judging whether the turn is over.
+
+        Whisper's encoder always reads 30 s, most of it padding for an
+        utterance; here it reads at most the last `PARTIAL_WINDOW_S`, padded
+        only to the next half second, and decodes greedily. About a sixth of
+        a full transcription's time (docs/turn-taking.md); the words are less
+        exact, but the judge reads only how the utterance ends. "" when the
+        decoder is unsure of its words."""
+        import ctranslate2
+
+        audio = np.asarray(audio, dtype=np.float32).ravel()[-int(PARTIAL_WINDOW_S * ENGINE_RATE):]
+        if not audio.size or not np.any(audio):
+            return ""
+        window_s = min(PARTIAL_WINDOW_S, np.ceil(len(audio) / ENGINE_RATE * 2) / 2 + _PARTIAL_TAIL_S)
+        audio = np.pad(audio, (0, int(window_s * ENGINE_RATE) - len(audio)))
+        extractor = self._model.feature_extractor
+        features = extractor(audio, padding=0)[:, :int(window_s * ENGINE_RATE) // extractor.hop_length]
+        whisper = self._model.model
+        encoded = whisper.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])))
+        tokenizer = self._tokenizer()
+        prompt = [tokenizer.sot, tokenizer.language, tokenizer.transcribe, tokenizer.no_timestamps]
+        result = whisper.generate(encoded, [prompt], beam_size=1, return_scores=True,
+                                  no_repeat_ngram_size=_PARTIAL_NO_REPEAT_NGRAM,
+                                  max_length=len(prompt) + int(window_s * _PARTIAL_TOKENS_PER_S) + 8)[0]
+        if result.scores[0] < _PARTIAL_MIN_LOGPROB:
+            return ""
+        text = tokenizer.decode([t for t in result.sequences_ids[0] if t < tokenizer.eot])
+        text = _first_pass(text.replace("\ufffd", "").strip())
+        return "" if is_sign_off(text) else text
+
+    def _tokenizer(self):
+        from faster_whisper.tokenizer import Tokenizer
+
+        return Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe",
+                         language=self.settings.language)

@@ -6,16 +6,18 @@ import click
 
 from .eval_answers import eval_answers
 from .eval_counsel import eval_counsel
+from .eval_endpointing import eval_endpointing
 from .eval_retrieval import eval_retrieval
 from .stt import eval_speech
 
 
 @click.group("eval")
 def eval_group() -> None:
-    """Measure recognition, retrieval, counseling and spoken answers."""
+    """Measure recognition, endpointing, retrieval, counseling and spoken answers."""
 
 
 eval_group.add_command(eval_speech)
 eval_group.add_command(eval_retrieval)
 eval_group.add_command(eval_counsel)
 eval_group.add_command(eval_answers)
+eval_group.add_command(eval_endpointing)
