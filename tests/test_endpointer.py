@@ -152,9 +152,9 @@ class Verdict:
         return TurnJudgement(self.verdict, TurnReason.OTHER)
 
 
-def turn_ends(audio, judge, recognition_ms, settings=VadSettings()):
+def turn_ends(audio, judge, recognition_ms):
     case = Case(Clip(CLIP, "", ()), "complete", audio)
-    return stream_case(case, Endpointer(settings, judge), CachedRecognizer(lambda a: "", recognition_ms)).ends
+    return stream_case(case, Endpointer(VadSettings(), judge), CachedRecognizer(lambda a: "", recognition_ms)).ends
 
 
 EARLY_MS, TRAILING_MS, PATIENCE_MS = (VadSettings().early_transcribe_ms, VadSettings().trailing_silence_ms,

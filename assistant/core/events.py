@@ -57,9 +57,11 @@ class SpeechStarted(Event):
     at_s: float
 
 
-# silence: the resident stopped; max_length: the turn ran too long;
+# silence: the resident stopped; complete: the turn-end judge heard a finished
+# utterance; patience: it heard an unfinished one and the longer silence ran
+# out; max_length: the turn ran too long;
 # end_of_input: the stream ended (or 말하기 was pressed again) while the resident was speaking.
-EndReason = Literal["silence", "max_length", "end_of_input"]
+EndReason = Literal["silence", "complete", "patience", "max_length", "end_of_input"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,17 @@ class SpeechEnded(Event):
     reason: EndReason = "silence"
     # The utterance, float32 mono 16 kHz; never serialized or logged.
     audio: np.ndarray | None = field(default=None, repr=False, compare=False, metadata=INTERNAL)
+
+
+@dataclass(frozen=True)
+class TurnDecided(Event):
+    """The turn-end judge read a pause: "complete" (the turn ends now),
+    "incomplete" (keep listening) or "unsure" (the usual silence), and why."""
+
+    at_s: float
+    verdict: str
+    reason: str  # a TurnReason value, such as "final_ending" or "connective_ending"
+    ends_after_ms: int  # silence after at_s that ends the turn; 0: ended now
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ..config import VadSettings
 from ..corpus.schema import Service
 from ..counsel.advisor import Counsel
 from ..privacy import mask_personal
-from ..stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart
+from ..stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart, TurnDecision
 from ..stt.transcriber import TranscriptResult
 from . import prompts
 from .engine import Engine
@@ -45,6 +45,7 @@ from .events import (
     SpeechStarted,
     Timings,
     Transcript,
+    TurnDecided,
 )
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,9 @@ class Session:
                     self._early = (len(event.audio), future)
             elif isinstance(event, SpeechStart):
                 out.append(SpeechStarted(at_s=round(event.at_s, 3)))
+            elif isinstance(event, TurnDecision):
+                out.append(TurnDecided(at_s=round(event.at_s, 3), verdict=event.judgement.verdict,
+                                       reason=str(event.judgement.reason), ends_after_ms=event.ends_after_ms))
             elif isinstance(event, SpeechEnd):
                 out.append(SpeechEnded(at_s=round(event.at_s, 3), duration_s=round(len(event.audio) / 16000, 3),
                                        reason=event.reason if reason is None else reason, audio=event.audio))
