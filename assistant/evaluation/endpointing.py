@@ -241,7 +241,7 @@ def evaluate(clips: Iterable[Clip], transcriber: Transcriber, policies: dict[str
     return report
 
 
-def _round(value: float) -> float:
+def _round(value: float | np.floating) -> float:
     return round(float(value), 1)
 
 

@@ -205,16 +205,19 @@ class Endpointer:
             self._confirmed = True
             events.append(SpeechStart(at_s=_seconds(self._start_window)))
 
-        silent_windows = index + 1 - self._silence_from if self._silence_from is not None else 0
-        if self._confirmed and silent_windows == self._early_windows:
-            pause = self._end_at(self._silence_from, "silence")
+        silence_from = self._silence_from
+        silent_windows = index + 1 - silence_from if silence_from is not None else 0
+        if silence_from is not None and self._confirmed and silent_windows == self._early_windows:
+            pause = self._end_at(silence_from, "silence")
             events.append(SpeechPause(at_s=pause.at_s, audio=pause.audio))
             self._awaiting_judgement = self.judge is not None
         # Awaiting a judgement, wait for it rather than cut a sentence short,
         # but no longer than an unfinished sentence would be waited for.
         ending = self._patience_windows if self._awaiting_judgement else self._ending_windows
-        if silent_windows >= ending:
-            end, reason = self._silence_from, self._ending_reason
+        end: int
+        reason: EndReason
+        if silence_from is not None and silent_windows >= ending:
+            end, reason = silence_from, self._ending_reason
         elif index + 1 - self._start_window >= self._max_turn_windows:
             end, reason = index + 1, "max_length"
         else:
@@ -227,27 +230,28 @@ class Endpointer:
         Returns the `TurnDecision` and, when the turn ends now, its `SpeechEnd`.
         A pause the resident has spoken after (or a closed turn) gets nothing:
         its judgement came too late to matter."""
-        if (self.judge is None or self._utterance is None or self._silence_from is None
-                or _seconds(self._silence_from) != pause.at_s or not self._awaiting_judgement):
+        silence_from = self._silence_from
+        if (self.judge is None or self._utterance is None or silence_from is None
+                or _seconds(silence_from) != pause.at_s or not self._awaiting_judgement):
             return []
         judgement = self.judge.judge(transcript, pause.audio)
         self._awaiting_judgement = False
         decided_s = _seconds(self._windows_seen)
         if judgement.verdict == "complete":
             decision = TurnDecision(pause.at_s, decided_s, judgement, ends_after_ms=0)
-            return [decision, *self._close(self._silence_from, "complete")]
+            return [decision, *self._close(silence_from, "complete")]
         if judgement.verdict == "incomplete":
             self._ending_windows, self._ending_reason = self._patience_windows, "patience"
         decision = TurnDecision(pause.at_s, decided_s, judgement,
                                 ends_after_ms=round(_seconds(self._ending_windows) * 1000))
-        if self._windows_seen - self._silence_from >= self._ending_windows:
+        if self._windows_seen - silence_from >= self._ending_windows:
             # Unsure, and the usual silence already ran out while recognizing.
-            return [decision, *self._close(self._silence_from, self._ending_reason)]
+            return [decision, *self._close(silence_from, self._ending_reason)]
         return [decision]
 
     def _close(self, end: int, reason: EndReason) -> list[EndpointEvent]:
         events: list[EndpointEvent] = [self._end_at(end, reason)] if self._confirmed else []
-        if reason != "max_length":
+        if reason != "max_length" and self._utterance is not None:
             # The silence closing this utterance (or a dropped click) is the
             # next one's pre-roll; after a cut at max length, nothing is repeated.
             self._recent.extend(self._utterance)
@@ -257,8 +261,10 @@ class Endpointer:
     def _end_at(self, end_window: int, reason: EndReason) -> SpeechEnd:
         # Keep as much trailing audio as pre-roll: the last syllable fades out
         # below the detector's threshold.
-        kept = len(self._utterance) - (self._windows_seen - end_window) + self._preroll_windows
-        audio = np.concatenate(self._utterance[:kept])
+        utterance = self._utterance
+        assert utterance is not None, "an utterance ends only while one is open"
+        kept = len(utterance) - (self._windows_seen - end_window) + self._preroll_windows
+        audio = np.concatenate(utterance[:kept])
         return SpeechEnd(at_s=_seconds(end_window), ended_s=_seconds(self._windows_seen), audio=audio,
                          reason=reason)
 
