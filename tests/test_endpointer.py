@@ -1,8 +1,12 @@
 """Endpointing on real speech from ../shared/eval/speech, streamed as a microphone would."""
 
+import json
+
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from assistant.adapters.cli import main
 from assistant.audio import load_audio
 from assistant.config import PROJECT_ROOT, Settings, SttSettings, VadSettings
 from assistant.corpus.store import load_corpus
@@ -247,3 +251,24 @@ def test_a_finished_utterance_ends_early_and_a_paused_one_waits(path, transcribe
     assert len(cut.ends) == 1 and cut.ends[0].at_s > paused.pause_s[1]
     # Today's rule cuts the same pause.
     assert stream_case(paused, Endpointer(VadSettings()), recognize).cut_in_pause
+
+
+def test_eval_endpointing_cli_json_compares_policies(tmp_path):
+    args = ["eval", "endpointing", "--manifest", str(SPEECH_DIR / "manifest.jsonl"), "--limit", "2",
+            "--policy", "fixed", "--policy", "grammar", "--recognition-ms", "150", "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == {"fixed", "grammar", "recognition"}
+    for summary in (report["fixed"], report["grammar"]):
+        assert {"n_complete", "n_paused", "mean_wait_ms", "p95_wait_ms", "false_cutoff_rate",
+                "missed_end_rate"} <= set(summary)
+        assert summary["n_complete"] == 2
+    assert report["fixed"]["mean_wait_ms"] == pytest.approx(TRAILING_MS, abs=40)
+    assert report["grammar"]["mean_wait_ms"] < report["fixed"]["mean_wait_ms"]
+    assert report["recognition"]["latency"] == "fixed 150 ms"
+
+    bad = tmp_path / "manifest.jsonl"
+    bad.write_text('{"text": "no path"}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "endpointing", "--manifest", str(bad), "--json"])
+    assert result.exit_code != 0 and "not a clip line" in result.output

@@ -44,6 +44,7 @@ PAUSE_S = (1.0, 1.5)
 # so every case ends inside the stream.
 TAIL_MARGIN_S = 1.0
 _MIN_SIDE_S = 0.3  # speech kept on each side of a cut
+_SENTENCE_END = (".", "?", "!")  # as Whisper punctuates its words
 
 CaseKind = Literal["complete", "paused"]
 
@@ -133,16 +134,18 @@ def build_cases(clip: Clip, audio: np.ndarray, words: list[TimedWord], vad: VadS
 
 
 def word_boundary_cut(audio: np.ndarray, words: list[TimedWord]) -> int | None:
-    """A sample index between two words near the middle of the speech, at its quietest 10 ms.
+    """A sample index between two words of one sentence near the middle of the speech, at its quietest 10 ms.
 
-    Word timestamps are good to about 0.1 s, so the cut looks for the quietest
-    spot from a little before one word's end to a little after the next one's
-    start, not to cut a syllable in two."""
+    A clip of two sentences is not cut between them: the first one is a whole
+    turn, not a pause. Word timestamps are good to about 0.1 s, so the cut looks
+    for the quietest spot from a little before one word's end to a little
+    after the next one's start, not to cut a syllable in two."""
     if len(words) < 2:
         return None
     middle = (words[0].start_s + words[-1].end_s) / 2
     candidates = [k for k in range(len(words) - 1)
-                  if words[k].end_s - words[0].start_s >= _MIN_SIDE_S
+                  if not words[k].text.endswith(_SENTENCE_END)
+                  and words[k].end_s - words[0].start_s >= _MIN_SIDE_S
                   and words[-1].end_s - words[k + 1].start_s >= _MIN_SIDE_S]
     if not candidates:
         return None

@@ -45,8 +45,6 @@ _PARTIAL_NO_REPEAT_NGRAM = 3
 _PARTIAL_TOKENS_PER_S = 8
 # Silence after the speech in the window, so the decoder sees the utterance end.
 _PARTIAL_TAIL_S = 1.5
-# Below this average log-probability per token the partial text is a guess.
-_PARTIAL_MIN_LOGPROB = -1.0
 # Below this, a transcript is more likely noise read as words than speech:
 # real speech scores 0.28 or more (also by phone), hallucinations on noise
 # under 0.07 (docs/speech-recognition.md).
@@ -79,11 +77,11 @@ def _first_pass(text: str) -> str:
     A short window decoded greedily sometimes reads the utterance twice
     ("국내 브랜드인가요? 국내 브랜딩까요? 국내…"); the second pass is cut off
     wherever the token budget ran out, so its ending says nothing. A restart is
-    a later word that begins like the first one (two characters)."""
+    a later word that begins like the first one (its first two characters)."""
     words = text.split()
     head = words[0][:2] if words else ""
     for i in range(2, len(words)):
-        if len(head) == 2 and words[i].startswith(head):
+        if head and words[i].startswith(head):
             return " ".join(words[:i])
     return text
 
@@ -140,8 +138,7 @@ class Transcriber:
         utterance; here it reads at most the last `PARTIAL_WINDOW_S`, padded
         only to the next half second, and decodes greedily. About a sixth of
         a full transcription's time (docs/turn-taking.md); the words are less
-        exact, but the judge reads only how the utterance ends. "" when the
-        decoder is unsure of its words."""
+        exact, but the judge reads only how the utterance ends."""
         import ctranslate2
 
         audio = np.asarray(audio, dtype=np.float32).ravel()[-int(PARTIAL_WINDOW_S * ENGINE_RATE):]
@@ -155,11 +152,10 @@ class Transcriber:
         encoded = whisper.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])))
         tokenizer = self._tokenizer()
         prompt = [tokenizer.sot, tokenizer.language, tokenizer.transcribe, tokenizer.no_timestamps]
-        result = whisper.generate(encoded, [prompt], beam_size=1, return_scores=True,
-                                  no_repeat_ngram_size=_PARTIAL_NO_REPEAT_NGRAM,
+        # No confidence threshold: a short first half ("라디오") decodes with a
+        # low score, yet its ending is what the judge needs.
+        result = whisper.generate(encoded, [prompt], beam_size=1, no_repeat_ngram_size=_PARTIAL_NO_REPEAT_NGRAM,
                                   max_length=len(prompt) + int(window_s * _PARTIAL_TOKENS_PER_S) + 8)[0]
-        if result.scores[0] < _PARTIAL_MIN_LOGPROB:
-            return ""
         text = tokenizer.decode([t for t in result.sequences_ids[0] if t < tokenizer.eot])
         text = _first_pass(text.replace("\ufffd", "").strip())
         return "" if is_sign_off(text) else text

@@ -48,7 +48,7 @@ class TurnReason(StrEnum):
     ADVERB = "adverb"  # 역시, 좀, 또: the verb they qualify is still to come
     FILLER = "filler"  # 음, 어, 저기 while thinking
     QUESTION_INTONATION = "question_intonation"  # a connective heard as a question ("있는데?")
-    AUDIO_COMPLETE = "audio_complete"  # an audio model heard a finished turn (smart_turn.py)
+    AUDIO_COMPLETE = "audio_complete"  # an audio model heard a finished turn (evaluation/smart_turn.py)
     AUDIO_INCOMPLETE = "audio_incomplete"
     NO_TEXT = "no_text"
     OTHER = "other"

@@ -79,7 +79,7 @@ def _judge(policy: str, settings: Settings, smart_turn_model: Path | None):
     grammar = TurnJudge(service.name for service in load_corpus(settings.corpus.dir).services)
     if policy == "grammar":
         return grammar
-    from ...stt.smart_turn import GrammarThenSmartTurn, SmartTurn
+    from ...evaluation.smart_turn import GrammarThenSmartTurn, SmartTurn
 
     assert smart_turn_model is not None
     return GrammarThenSmartTurn(grammar, SmartTurn(smart_turn_model))

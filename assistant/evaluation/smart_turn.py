@@ -1,11 +1,15 @@
-"""Pipecat's Smart Turn v3.2: an audio model of "has the speaker finished?".
+"""Pipecat's Smart Turn v3.2, measured on top of the grammar judge (not shipped).
 
-A Whisper-tiny encoder with a classifier head (BSD-2-Clause, Daily), as ONNX.
-It reads the last 8 s of the utterance as an 80-band log-mel spectrogram of
-the zero-mean, unit-variance waveform and returns the probability that the
-turn is complete. About 40 ms a call on one core.
+An audio model of "has the speaker finished?": a Whisper-tiny encoder with a
+classifier head (BSD-2-Clause, Daily), as ONNX inside the `pipecat-ai` wheel
+(`pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx`). It reads the
+last 8 s of the utterance as an 80-band log-mel spectrogram of the zero-mean,
+unit-variance waveform and returns the probability that the turn is complete.
 
-`GrammarThenSmartTurn` asks it only where the grammar is unsure.
+`GrammarThenSmartTurn` asks it only where the grammar is unsure. It did not
+measurably help on Korean (docs/turn-taking.md), so the product does not use it
+and the model is not vendored; `assistant eval endpointing --policy
+grammar+smart-turn --smart-turn-model FILE` measures it again on any manifest.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import ENGINE_RATE
-from .turn_end import TurnJudge, TurnJudgement, TurnReason
+from ..stt.turn_end import TurnJudge, TurnJudgement, TurnReason
 
 WINDOW_S = 8
 
@@ -54,7 +58,7 @@ class GrammarThenSmartTurn:
 
     def judge(self, text: str, audio: np.ndarray) -> TurnJudgement:
         judgement = self._grammar.judge(text)
-        if judgement.verdict != "unsure" or not text.strip():
+        if judgement.verdict != "unsure":
             return judgement
         probability = self._smart_turn.probability(audio)
         if probability > self._complete_above:
