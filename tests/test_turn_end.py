@@ -61,6 +61,7 @@ INCOMPLETE = [
     ("그리고", TurnReason.CONJUNCTION),
     ("그리고 또", TurnReason.ADVERB),
     ("지금은 역시", TurnReason.ADVERB),
+    ("요즘 힘들잖아 같이", TurnReason.ADVERB),  # the next sentence has begun
     ("음", TurnReason.FILLER),
     ("저기", TurnReason.FILLER),
     # Dialect connectives: Jeolla 는디, Gyeongsang 가꼬, and the conjunction 그랑께.
@@ -88,7 +89,7 @@ def test_paused_utterances_are_incomplete(judge, text, reason):
     # A connective said as a question ("is there…?") may be a whole turn.
     ("돈이 없어서?", TurnReason.QUESTION_INTONATION),
     ("신청은?", TurnReason.QUESTION_INTONATION),
-    ("빨리 좀 해 주세요 좀", TurnReason.OTHER),  # an afterthought adverb
+    ("세상에", TurnReason.OTHER),  # an interjection
 ])
 def test_unsure_falls_back_to_the_silence_rule(judge, text, reason):
     judgement = judge.judge(text)

@@ -44,7 +44,9 @@ PAUSE_S = (1.0, 1.5)
 # so every case ends inside the stream.
 TAIL_MARGIN_S = 1.0
 _MIN_SIDE_S = 0.3  # speech kept on each side of a cut
-_SENTENCE_END = (".", "?", "!")  # as Whisper punctuates its words
+_SENTENCE_END = (".", "?", "!")
+# A word boundary this close (in characters) to a sentence end of the reference is one.
+_SENTENCE_END_SLACK = 1
 
 CaseKind = Literal["complete", "paused"]
 
@@ -124,7 +126,7 @@ def build_cases(clip: Clip, audio: np.ndarray, words: list[TimedWord], vad: VadS
     tail = np.zeros(int((vad.incomplete_silence_ms / 1000 + TAIL_MARGIN_S) * ENGINE_RATE), np.float32)
     lead = np.zeros(int(LEAD_S * ENGINE_RATE), np.float32)
     cases = [Case(clip, "complete", np.concatenate([lead, audio, tail]))]
-    cut = word_boundary_cut(audio, words)
+    cut = word_boundary_cut(audio, words, clip.reference)
     if cut is not None:
         pause = np.zeros(int(rng.uniform(*PAUSE_S) * ENGINE_RATE), np.float32)
         start_s = LEAD_S + cut / ENGINE_RATE
@@ -133,18 +135,23 @@ def build_cases(clip: Clip, audio: np.ndarray, words: list[TimedWord], vad: VadS
     return cases
 
 
-def word_boundary_cut(audio: np.ndarray, words: list[TimedWord]) -> int | None:
+def word_boundary_cut(audio: np.ndarray, words: list[TimedWord], reference: str = "") -> int | None:
     """A sample index between two words of one sentence near the middle of the speech, at its quietest 10 ms.
 
     A clip of two sentences is not cut between them: the first one is a whole
-    turn, not a pause. Word timestamps are good to about 0.1 s, so the cut looks
-    for the quietest spot from a little before one word's end to a little
-    after the next one's start, not to cut a syllable in two."""
+    turn, not a pause. Sentence ends come from Whisper's punctuation and from
+    the reference text (matched by the count of letters before them, since the
+    recognized words may differ a little). Word timestamps are good to about
+    0.1 s, so the cut looks for the quietest spot from a little before one
+    word's end to a little after the next one's start, not to cut a syllable in two."""
     if len(words) < 2:
         return None
     middle = (words[0].start_s + words[-1].end_s) / 2
+    sentence_ends = _sentence_ends(reference)
+    letters_before = np.cumsum([len(_letters(w.text)) for w in words])
     candidates = [k for k in range(len(words) - 1)
                   if not words[k].text.endswith(_SENTENCE_END)
+                  and all(abs(letters_before[k] - end) > _SENTENCE_END_SLACK for end in sentence_ends)
                   and words[k].end_s - words[0].start_s >= _MIN_SIDE_S
                   and words[-1].end_s - words[k + 1].start_s >= _MIN_SIDE_S]
     if not candidates:
@@ -157,6 +164,21 @@ def word_boundary_cut(audio: np.ndarray, words: list[TimedWord]) -> int | None:
         return None
     energies = [float(np.mean(audio[i:i + hop] ** 2)) for i in range(lo, hi, hop)]
     return lo + int(np.argmin(energies)) * hop + hop // 2
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text if c.isalnum())
+
+
+def _sentence_ends(reference: str) -> list[int]:
+    """Letters before each inner sentence end (. ? !) of the reference."""
+    ends, count = [], 0
+    for i, char in enumerate(reference):
+        if char.isalnum():
+            count += 1
+        elif char in _SENTENCE_END and _letters(reference[i:]):
+            ends.append(count)
+    return ends
 
 
 def stream_case(case: Case, endpointer: Endpointer, recognize: CachedRecognizer) -> CaseResult:

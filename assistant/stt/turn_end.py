@@ -185,10 +185,10 @@ class TurnJudge:
         if tag == "MAJ":
             return TurnJudgement("incomplete", TurnReason.CONJUNCTION, tag)
         if tag == "MAG":
-            # Korean puts the verb last; an adverb after a finished sentence is
-            # an afterthought ("해 주세요, 빨리"), which may end the turn.
-            if any(m.tag in _FINAL_TAGS for m in morphemes[:-1]):
-                return TurnJudgement("unsure", TurnReason.OTHER, tag)
+            # Korean puts the verb last. After a finished sentence an adverb is
+            # more often the next sentence's start ("…힘들잖아. 같이…") than an
+            # afterthought ("해 주세요, 빨리"), and waiting too long costs less
+            # than cutting a resident off.
             return TurnJudgement("incomplete", TurnReason.ADVERB, tag)
         if tag == "IC" and last.form in FILLERS:
             return TurnJudgement("incomplete", TurnReason.FILLER, tag)
