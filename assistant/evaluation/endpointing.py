@@ -45,8 +45,8 @@ PAUSE_S = (1.0, 1.5)
 TAIL_MARGIN_S = 1.0
 _MIN_SIDE_S = 0.3  # speech kept on each side of a cut
 _SENTENCE_END = (".", "?", "!")
-# A word boundary this close (in characters) to a sentence end of the reference is one.
-_SENTENCE_END_SLACK = 1
+# A word boundary this close (in letters) to a sentence end of the reference is one.
+_SENTENCE_END_SLACK = 2
 
 CaseKind = Literal["complete", "paused"]
 
@@ -140,8 +140,8 @@ def word_boundary_cut(audio: np.ndarray, words: list[TimedWord], reference: str 
 
     A clip of two sentences is not cut between them: the first one is a whole
     turn, not a pause. Sentence ends come from Whisper's punctuation and from
-    the reference text (matched by the count of letters before them, since the
-    recognized words may differ a little). Word timestamps are good to about
+    the reference text (matched by the share of letters before them, since the
+    recognized words differ a little: "8시" for "여덟시"). Word timestamps are good to about
     0.1 s, so the cut looks for the quietest spot from a little before one
     word's end to a little after the next one's start, not to cut a syllable in two."""
     if len(words) < 2:
@@ -149,6 +149,8 @@ def word_boundary_cut(audio: np.ndarray, words: list[TimedWord], reference: str 
     middle = (words[0].start_s + words[-1].end_s) / 2
     sentence_ends = _sentence_ends(reference)
     letters_before = np.cumsum([len(_letters(w.text)) for w in words])
+    # Letters of the recognized words, rescaled to the reference's count.
+    letters_before = letters_before * len(_letters(reference)) / max(int(letters_before[-1]), 1)
     candidates = [k for k in range(len(words) - 1)
                   if not words[k].text.endswith(_SENTENCE_END)
                   and all(abs(letters_before[k] - end) > _SENTENCE_END_SLACK for end in sentence_ends)

@@ -51,13 +51,22 @@ class SmartTurn:
 class GrammarThenSmartTurn:
     """The grammar judge first; where it is unsure, Smart Turn's probability decides."""
 
-    def __init__(self, grammar: TurnJudge, smart_turn: SmartTurn, complete_above: float = 0.5):
+    def __init__(self, grammar: TurnJudge, smart_turn: SmartTurn, complete_above: float = 0.5,
+                 veto_below: float | None = None):
+        """`veto_below`: also overrule a grammatical "complete" that Smart Turn
+        scores below this (a recognizer that invented an ending for a cut word)."""
         self._grammar = grammar
         self._smart_turn = smart_turn
         self._complete_above = complete_above
+        self._veto_below = veto_below
 
     def judge(self, text: str, audio: np.ndarray) -> TurnJudgement:
         judgement = self._grammar.judge(text)
+        if judgement.verdict == "complete" and self._veto_below is not None:
+            probability = self._smart_turn.probability(audio)
+            if probability < self._veto_below:
+                return TurnJudgement("incomplete", TurnReason.AUDIO_INCOMPLETE, f"smart_turn={probability:.2f}")
+            return judgement
         if judgement.verdict != "unsure":
             return judgement
         probability = self._smart_turn.probability(audio)
