@@ -58,6 +58,9 @@ class Case:
     audio: np.ndarray = field(repr=False)
     # Stream times of the inserted pause (paused cases only).
     pause_s: tuple[float, float] | None = None
+    # The pause follows a comma of the reference: often a finished clause
+    # ("여기 공항이야, 너희 집…"), where ending the turn is arguable.
+    at_comma: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,17 +129,19 @@ def build_cases(clip: Clip, audio: np.ndarray, words: list[TimedWord], vad: VadS
     tail = np.zeros(int((vad.incomplete_silence_ms / 1000 + TAIL_MARGIN_S) * ENGINE_RATE), np.float32)
     lead = np.zeros(int(LEAD_S * ENGINE_RATE), np.float32)
     cases = [Case(clip, "complete", np.concatenate([lead, audio, tail]))]
-    cut = word_boundary_cut(audio, words, clip.reference)
-    if cut is not None:
+    found = word_boundary_cut(audio, words, clip.reference)
+    if found is not None:
+        cut, at_comma = found
         pause = np.zeros(int(rng.uniform(*PAUSE_S) * ENGINE_RATE), np.float32)
         start_s = LEAD_S + cut / ENGINE_RATE
         cases.append(Case(clip, "paused", np.concatenate([lead, audio[:cut], pause, audio[cut:], tail]),
-                          pause_s=(start_s, start_s + len(pause) / ENGINE_RATE)))
+                          pause_s=(start_s, start_s + len(pause) / ENGINE_RATE), at_comma=at_comma))
     return cases
 
 
-def word_boundary_cut(audio: np.ndarray, words: list[TimedWord], reference: str = "") -> int | None:
-    """A sample index between two words of one sentence near the middle of the speech, at its quietest 10 ms.
+def word_boundary_cut(audio: np.ndarray, words: list[TimedWord], reference: str = "") -> tuple[int, bool] | None:
+    """A sample index between two words of one sentence near the middle of the speech, at its quietest 10 ms,
+    and whether the reference has a comma there.
 
     A clip of two sentences is not cut between them: the first one is a whole
     turn, not a pause. Sentence ends come from Whisper's punctuation and from
@@ -147,7 +152,7 @@ def word_boundary_cut(audio: np.ndarray, words: list[TimedWord], reference: str 
     if len(words) < 2:
         return None
     middle = (words[0].start_s + words[-1].end_s) / 2
-    sentence_ends = _sentence_ends(reference)
+    sentence_ends = _sentence_ends(reference, _SENTENCE_END)
     letters_before = np.cumsum([len(_letters(w.text)) for w in words])
     # Letters of the recognized words, rescaled to the reference's count.
     letters_before = letters_before * len(_letters(reference)) / max(int(letters_before[-1]), 1)
@@ -165,20 +170,22 @@ def word_boundary_cut(audio: np.ndarray, words: list[TimedWord], reference: str 
     if hi <= lo:
         return None
     energies = [float(np.mean(audio[i:i + hop] ** 2)) for i in range(lo, hi, hop)]
-    return lo + int(np.argmin(energies)) * hop + hop // 2
+    at_comma = words[k].text.endswith(",") or any(abs(letters_before[k] - comma) <= _SENTENCE_END_SLACK
+                                                  for comma in _sentence_ends(reference, (",",)))
+    return lo + int(np.argmin(energies)) * hop + hop // 2, at_comma
 
 
 def _letters(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
 
-def _sentence_ends(reference: str) -> list[int]:
-    """Letters before each inner sentence end (. ? !) of the reference."""
+def _sentence_ends(reference: str, marks: tuple[str, ...]) -> list[int]:
+    """Letters before each inner mark (sentence ends, commas) of the reference."""
     ends, count = [], 0
     for i, char in enumerate(reference):
         if char.isalnum():
             count += 1
-        elif char in _SENTENCE_END and _letters(reference[i:]):
+        elif char in marks and _letters(reference[i:]):
             ends.append(count)
     return ends
 
@@ -217,10 +224,12 @@ def summarize(results: Iterable[CaseResult]) -> dict:
     Waits are over complete cases (their final turn end). A missed end is a
     complete case whose turn ended only by the long patience for an unfinished
     sentence, or not at all; a false cut-off a paused case whose turn ended
-    in the inserted pause."""
+    in the inserted pause; `false_cutoff_rate_mid_clause` leaves out pauses
+    after a comma of the reference."""
     results = list(results)
     complete = [r for r in results if r.case.kind == "complete"]
     paused = [r for r in results if r.case.kind == "paused"]
+    mid_clause = [r for r in paused if not r.case.at_comma]
     waits = [r.final.wait_ms for r in complete if r.final is not None]
     missed = sum(1 for r in complete if r.final is None or r.final.reason == "patience")
     reasons: dict[str, int] = {}
@@ -233,6 +242,7 @@ def summarize(results: Iterable[CaseResult]) -> dict:
         "mean_wait_ms": _round(np.mean(waits)) if waits else None,
         "p95_wait_ms": _round(np.percentile(waits, 95)) if waits else None,
         "false_cutoff_rate": _rate(sum(r.cut_in_pause for r in paused), len(paused)),
+        "false_cutoff_rate_mid_clause": _rate(sum(r.cut_in_pause for r in mid_clause), len(mid_clause)),
         "missed_end_rate": _rate(missed, len(complete)),
         "p50_wait_ms": _round(np.median(waits)) if waits else None,
         "split_rate": _rate(sum(r.split_elsewhere for r in results), len(results)),
