@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import numpy as np
 
@@ -52,6 +53,7 @@ def live_turn(session: Session, audio: np.ndarray) -> dict | None:
     step, live_from = int(16000 * FRAME_S), len(audio) - int(16000 * LIVE_TAIL_S)
     started = fed_at = time.perf_counter()
     stopped_at = ended_at = None
+    reason = ""
     for i in range(0, len(audio), step):
         if i >= live_from:
             fed_at += FRAME_S
@@ -59,7 +61,7 @@ def live_turn(session: Session, audio: np.ndarray) -> dict | None:
         for event in session.feed_audio(audio[i:i + step], 16000):
             now = time.perf_counter()
             if isinstance(event, SpeechEnded):
-                ended_at = now
+                ended_at, reason = now, event.reason
                 # Stream time -> wall time: the tail is fed in real time.
                 stopped_at = now - (i + step - event.at_s * 16000) / 16000
             elif isinstance(event, ReplyAudio) and ended_at is not None:
@@ -67,7 +69,8 @@ def live_turn(session: Session, audio: np.ndarray) -> dict | None:
             elif isinstance(event, Timings) and ended_at is not None:
                 return {"speech_stop": (first - stopped_at) * 1000, "endpoint": (first - ended_at) * 1000,
                         "stt": event.ms["stt"], "retrieval": event.ms.get("retrieval", 0.0),
-                        "tts_first": event.ms["tts_first_audio"], "wall_s": time.perf_counter() - started}
+                        "tts_first": event.ms["tts_first_audio"], "wall_s": time.perf_counter() - started,
+                        "end_reason": reason}
     return None
 
 
@@ -98,6 +101,8 @@ def run() -> dict:
         "speech_stop_to_first_audio_ms_p50": _pct(column("speech_stop"), 50),
         "speech_stop_to_first_audio_ms_p95": _pct(column("speech_stop"), 95),
         "endpoint_silence_ms": engine.settings.vad.trailing_silence_ms,
+        # How the turns ended: "complete" (judged finished at the pause), "silence", "patience".
+        "end_reasons": dict(Counter(column("end_reason"))),
         "early_transcribe_ms": engine.settings.vad.early_transcribe_ms,
         "stt_wait_after_endpoint_ms_p50": _pct(column("stt"), 50),
         "retrieval_ms_p50": _pct(column("retrieval"), 50),

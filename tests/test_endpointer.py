@@ -272,3 +272,36 @@ def test_eval_endpointing_cli_json_compares_policies(tmp_path):
     bad.write_text('{"text": "no path"}\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["eval", "endpointing", "--manifest", str(bad), "--json"])
     assert result.exit_code != 0 and "not a clip line" in result.output
+
+
+# --- the same rule live: the real conversation (session, controller) in virtual time ----------
+
+@pytest.fixture(scope="module")
+def engine():
+    from assistant.core.engine import Engine
+
+    loaded = Engine.load(Settings())
+    loaded.warm_up(background=False)
+    return loaded
+
+
+def test_a_conversation_answers_a_finished_question_early_and_waits_out_a_pause(engine, transcriber):
+    import asyncio
+
+    from assistant.core.replay import ReplayedConversation
+
+    audio = load_audio(QUESTION)
+    complete, paused = build_cases(Clip(QUESTION, "", ()), audio, transcriber.words(audio), VadSettings(),
+                                   np.random.default_rng(1))
+
+    async def exchanges(case_audio):
+        async with ReplayedConversation(engine) as conversation:
+            return await conversation.say(case_audio)
+
+    finished = asyncio.run(exchanges(complete.audio))
+    assert [e.speech_ended.reason for e in finished] == ["complete"]
+    assert finished[0].speech_ended.waited_ms < TRAILING_MS
+    assert finished[0].timings["endpoint"] == finished[0].speech_ended.waited_ms
+    waited = asyncio.run(exchanges(paused.audio))
+    assert len(waited) == 1, "the pause inside the question ended the turn"
+    assert waited[0].speech_ended.at_s > paused.pause_s[1]

@@ -95,6 +95,13 @@ class Engine:
         return cached
 
     @property
+    def turn_judge(self):
+        """Judges whether a pause ends the turn (Kiwi grammar; the corpus's service names are whole replies)."""
+        from ..stt.turn_end import TurnJudge
+
+        return self._shared("turn-judge", lambda: TurnJudge(s.name for s in self.corpus.services))
+
+    @property
     def transcriber(self):
         from ..stt.transcriber import Transcriber
 

@@ -69,6 +69,8 @@ class SpeechEnded(Event):
     at_s: float
     duration_s: float
     reason: EndReason = "silence"
+    # Silence waited after the last voiced sound before the turn was ended.
+    waited_ms: float = 0.0
     # The utterance, float32 mono 16 kHz; never serialized or logged.
     audio: np.ndarray | None = field(default=None, repr=False, compare=False, metadata=INTERNAL)
 

@@ -28,7 +28,7 @@ from ..config import VadSettings
 from ..corpus.schema import Service
 from ..counsel.advisor import Counsel
 from ..privacy import mask_personal
-from ..stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart, TurnDecision
+from ..stt.endpointer import Endpointer, EndpointEvent, SpeechEnd, SpeechPause, SpeechStart, TurnDecision
 from ..stt.transcriber import TranscriptResult
 from . import prompts
 from .engine import Engine
@@ -68,7 +68,10 @@ class Session:
         self.speak = speak
         self.length_scale = length_scale or engine.settings.tts.length_scale
         self._vad = vad or engine.settings.vad
-        self._endpointer = Endpointer(self._vad)
+        # With a judge, a pause is judged from a quick partial transcript: a finished
+        # sentence ends the turn at once, an unfinished one is waited for longer.
+        self._endpointer = Endpointer(self._vad, engine.turn_judge if self._vad.judge_turn_end else None)
+        self._judging: tuple[SpeechPause, Future[str]] | None = None
         self._resampler: StreamResampler | None = None
         self._resample_quality = resample_quality
         self._early_pool = early_recognition or engine.background
@@ -90,7 +93,20 @@ class Session:
         if self._resampler is None or self._resampler.from_rate != sample_rate:
             self._resampler = StreamResampler(sample_rate, quality=self._resample_quality)
         frame = self._resampler(to_mono_float(samples))
-        return self._translate(self._endpointer.process(frame))
+        return self._translate(self._judged() + self._endpointer.process(frame))
+
+    def _judged(self) -> list[EndpointEvent]:
+        """The endpointer's decision on the pause being judged, once its partial transcript is ready."""
+        if self._judging is None or not self._judging[1].done():
+            return []
+        pause, partial = self._judging
+        self._judging = None
+        try:
+            text = partial.result()
+        except Exception:  # a failed guess must not stop listening: the silence rule decides
+            log.exception("partial recognition failed")
+            text = ""
+        return self._endpointer.decide(pause, text)
 
     def end_of_audio(self) -> list[Event]:
         """The input stream ended (or the resident said they are done): close an utterance still open."""
@@ -100,6 +116,7 @@ class Session:
         """Forget any partial utterance."""
         self._endpointer.reset()
         self._resampler = None
+        self._judging = None
         with self._early_lock:
             self._early = None
 
@@ -107,6 +124,9 @@ class Session:
         out: list[Event] = []
         for event in events:
             if isinstance(event, SpeechPause):
+                if self._endpointer.judge is not None:
+                    # Submitted first: the judgement decides when the turn ends.
+                    self._judging = (event, self._early_pool.submit(self.engine.transcriber.partial, event.audio))
                 # Recognize now, while the trailing silence runs out: if the
                 # turn ends with this same audio, the answer is that much sooner.
                 future = self._early_pool.submit(self.engine.transcriber.transcribe, event.audio)
@@ -119,7 +139,8 @@ class Session:
                                        reason=str(event.judgement.reason), ends_after_ms=event.ends_after_ms))
             elif isinstance(event, SpeechEnd):
                 out.append(SpeechEnded(at_s=round(event.at_s, 3), duration_s=round(len(event.audio) / 16000, 3),
-                                       reason=event.reason if reason is None else reason, audio=event.audio))
+                                       reason=event.reason if reason is None else reason,
+                                       waited_ms=round((event.ended_s - event.at_s) * 1000, 1), audio=event.audio))
         return out
 
     # --- synchronous use (CLI, tests): listening and answering in one stream ----
@@ -151,7 +172,7 @@ class Session:
     def respond(self, ended: SpeechEnded) -> EventStream:
         """Recognize one utterance and answer it."""
         start = perf_counter()
-        timings = {"endpoint": float(self._vad.trailing_silence_ms if ended.reason == "silence" else 0)}
+        timings = {"endpoint": ended.waited_ms}
         if ended.audio is None:
             raise ValueError("respond() needs the utterance's audio")
         result = self._transcribe(ended.audio)
