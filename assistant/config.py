@@ -43,6 +43,12 @@ class RetrievalSettings(_Section):
     # Rank by meaning too (a sentence encoder; about 12 ms a question), not
     # only by the words a question shares with a record.
     semantic: bool = True
+    # Rerank with the ranking learned from labeled questions
+    # (`assistant corpus train`, corpus/ranker.npz); needs `semantic`.
+    learned: bool = True
+    # The labeled questions it is trained from (their training part only),
+    # also when the corpus changed since it was stored.
+    training_qa: Path = PROJECT_ROOT.parent / "shared" / "eval" / "retrieval_dev.jsonl"
 
 
 class VadSettings(_Section):

@@ -16,6 +16,7 @@ from ..corpus.schema import Phone, Service
 from ..korean import kiwi
 from ..korean.josa import Particle, attach
 from .intent import Intent
+from .siblings import telling_apart
 from .spoken import CONDITION, Mood, Said, say, speakable_name, split_asides, spoken_connectives
 
 # Booklet text lost its bullet layout; items run together as
@@ -196,6 +197,8 @@ CLARIFY_CHOICES = 3
 def clarify(candidates: list[Service]) -> tuple[str, str]:
     """Screen and speech text asking which of the close candidates is meant."""
     names = [c.name for c in candidates[:CLARIFY_CHOICES]]
-    screen = "어떤 서비스를 찾으세요?\n" + "\n".join(f"{i}. {n}" for i, n in enumerate(names, 1))
-    speech = f"{', '.join(names)} 중에서 어떤 것이 궁금하세요? 서비스 이름을 말씀해 주세요."
+    # Sibling programs: ask what tells them apart rather than reading out names.
+    asked = telling_apart(candidates)
+    screen = (asked or "어떤 서비스를 찾으세요?") + "\n" + "\n".join(f"{i}. {n}" for i, n in enumerate(names, 1))
+    speech = asked or f"{', '.join(names)} 중에서 어떤 것이 궁금하세요? 서비스 이름을 말씀해 주세요."
     return screen, speech

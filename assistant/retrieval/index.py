@@ -205,25 +205,6 @@ class BM25Index:
         }
         return cls([s.id for s in corpus.services], views, params, cls.fingerprint_of(corpus, analyzer, params))
 
-    # -- scoring ----------------------------------------------------------------
-
-    def scores(self, query: dict[str, float], covered: list[str] | None = None) -> tuple[np.ndarray, float]:
-        """For weighted query terms, the combined score of every document (0
-        when nothing matches), and the best token-view BM25F score: how
-        strongly the question matched at all. `covered`: the terms whose
-        share a document contains counts (default: the query's terms)."""
-        by_tokens = self.views["tokens"].scores(query)
-        bigrams = bigram_query(query)
-        by_bigrams = self.views["bigrams"].scores(bigrams)
-        name_covered = self.views["name_coverage"].scores(dict.fromkeys(bigrams, 1.0))
-        query_covered = self.views["query_coverage"].covered_share(
-            bigrams if covered is None else char_bigrams(covered))
-        best = float(by_tokens.max(initial=0.0))
-        combined = (_scaled(by_tokens) + self.params.bigram_weight * _scaled(by_bigrams)
-                    + self.params.name_coverage_weight * name_covered
-                    + self.params.query_coverage_weight * query_covered)
-        return combined, best
-
     # -- persistence ------------------------------------------------------------
 
     @classmethod
@@ -287,7 +268,7 @@ def analyze_fields(services, analyzer: Analyzer) -> list[list[list[str]]]:
     return [[next(analyzed) for _ in FIELDS] for _ in texts]
 
 
-def _scaled(scores: np.ndarray) -> np.ndarray:
+def scaled(scores: np.ndarray) -> np.ndarray:
     top = scores.max(initial=0.0)
     return scores / top if top > 0 else scores
 

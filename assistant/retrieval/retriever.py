@@ -11,6 +11,10 @@ one that does.
 
 A local service that delivers a national program (`delivers`) answers every
 question the national program answers, so it ranks at least as high.
+
+When a learned ranking is stored with the corpus (`assistant corpus train`,
+see `learned.py`), it reorders the best candidates of that hand-set fusion
+and gives the confidence.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from ..corpus.schema import Service
 from ..corpus.store import Corpus
 from .analyzer import Analyzer, default_analyzer
 from .expansion import coverage_terms, expand
-from .index import BM25Index
+from .index import BM25Index, bigram_query, char_bigrams, scaled
+from .learned import LearnedRanker, Signals, load_learned
 from .semantic import SemanticIndex, load_encoder
 
 # Score multipliers by where a service applies, relative to a national one.
@@ -70,6 +75,8 @@ class Retriever:
         self.services = [by_id[i] for i in index.ids]
         # Set by `load` when semantic ranking is on and the encoder runs here.
         self.semantic: SemanticIndex | None = None
+        # Set by `load` when a learned ranking matches this corpus.
+        self.learned: LearnedRanker | None = None
         self._locale_weight = np.array([self._locale_factor(s) for s in self.services], dtype=np.float32)
         position = {sid: n for n, sid in enumerate(index.ids)}
         # (local position, national position) for each delivery link.
@@ -97,35 +104,80 @@ class Retriever:
             retriever.semantic = SemanticIndex.load(retriever.services, encoder, corpus.directory,
                                                     settings.index_dir)
             retriever.semantic.closeness("복지 서비스")
+            retriever.learned = load_learned(retriever, corpus.directory, settings)
         return retriever
 
     # -- search ---------------------------------------------------------------
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
         k = k or self.settings.top_k
-        scores, strength = self.scores(query)
+        signals = self.signals(query)
+        scores, confidence_of = self.rank(signals)
         ranked = np.argsort(-scores, kind="stable")
         hits = [Hit(self.services[i], float(scores[i])) for i in ranked[:k] if scores[i] > 0]
-        # From the first two scores whatever `k` is: with k = 1 the margin
-        # to an unseen second would look complete.
-        return SearchResult(query, hits, confidence(scores[ranked[:2]], strength) if hits else 0.0)
+        # From the whole ranking whatever `k` is: with k = 1 the margin to an
+        # unseen second would look complete.
+        return SearchResult(query, hits, confidence_of(ranked) if hits else 0.0)
 
-    def scores(self, query: str) -> tuple[np.ndarray, float]:
-        """The final ranking score of every service, in index order, and how
-        strongly the question matched at all (see `BM25Index.scores`)."""
+    def signals(self, query: str, query_vector: np.ndarray | None = None) -> Signals:
+        """Every per-service signal the ranking uses, in index order.
+        `query_vector`: the encoder's vector of the question's content words,
+        when already known (training reuses stored ones)."""
         tokens, phrase = self.analyzer.analyze_query(query)
-        scores, strength = self.index.scores(expand(query, tokens, self.analyzer),
-                                             coverage_terms(query, tokens, self.analyzer))
+        terms = expand(query, tokens, self.analyzer)
+        views = self.index.views
+        by_tokens = views["tokens"].scores(terms)
+        bigrams = bigram_query(terms)
+        strength = float(by_tokens.max(initial=0.0))
+        closeness = None
         # A question that shares no word with any record ("음 그러니까",
         # "오늘 날씨 어때요") is about something else; the encoder would still
         # name the least distant services.
         if self.semantic is not None and strength > 0:
-            closeness = self.semantic.closeness(phrase)
+            if query_vector is None:
+                query_vector = self.semantic.encoder.encode_query(phrase)
+            closeness = self.semantic.closeness_of(query_vector)
+        return Signals(
+            terms=terms,
+            tokens=scaled(by_tokens),
+            bigrams=scaled(views["bigrams"].scores(bigrams)),
+            name_coverage=views["name_coverage"].scores(dict.fromkeys(bigrams, 1.0)),
+            query_coverage=views["query_coverage"].covered_share(
+                char_bigrams(coverage_terms(query, tokens, self.analyzer))),
+            strength=strength,
+            closeness=closeness,
+            query_vector=query_vector if closeness is not None else None,
+        )
+
+    def fused(self, signals: Signals) -> np.ndarray:
+        """The hand-set fusion of the signals, before delivery links and locale."""
+        p = self.index.params
+        scores = (signals.tokens + p.bigram_weight * signals.bigrams + p.name_coverage_weight * signals.name_coverage
+                  + p.query_coverage_weight * signals.query_coverage)
+        if signals.closeness is not None:
+            closeness = signals.closeness
             scores = scores + SEMANTIC_WEIGHT * np.exp((closeness - closeness.max()) / SEMANTIC_TEMPERATURE)
+        return scores
+
+    def arranged(self, scores: np.ndarray) -> np.ndarray:
+        """Delivery links and the locale preference applied to `scores`."""
+        scores = scores.copy()
         if len(self._deliveries):
             local, national = self._deliveries.T
             np.maximum.at(scores, local, scores[national])
-        return scores * self._locale_weight, strength
+        return scores * self._locale_weight
+
+    def rank(self, signals: Signals):
+        """The final score of every service, and a function of the ranking
+        (services by position, best first) giving the confidence."""
+        fused = self.fused(signals)
+        base = self.arranged(fused)
+        if self.learned is not None and signals.closeness is not None:
+            learned = self.learned.rerank(signals, fused, self.arranged, self._locale_weight)
+            if learned is not None:
+                return self.arranged(learned.scores), lambda ranked: learned.confidence
+        strength = signals.strength
+        return base, lambda ranked: confidence(base[ranked[:2]], strength)
 
     def _locale_factor(self, service: Service) -> float:
         region, s = service.region, self.settings

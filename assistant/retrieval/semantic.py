@@ -214,4 +214,8 @@ class SemanticIndex:
 
     def closeness(self, phrase: str) -> np.ndarray:
         """For each service, the cosine between `phrase` and its closest passage."""
-        return np.maximum.reduceat(self._matrix @ self.encoder.encode_query(phrase), self._starts)
+        return self.closeness_of(self.encoder.encode_query(phrase))
+
+    def closeness_of(self, vector: np.ndarray) -> np.ndarray:
+        """For each service, the cosine between an encoded question and its closest passage."""
+        return np.maximum.reduceat(self._matrix @ vector, self._starts)

