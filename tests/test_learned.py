@@ -40,8 +40,8 @@ def items():
 
 @pytest.fixture(scope="module")
 def slice_items(items):
-    """Every 25th question: about 170, from both parts."""
-    return items[::25]
+    """Every 40th question: about 110, from both parts."""
+    return items[::40]
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_training_never_reads_the_unseen_part(plain, slice_items):
     other_service = plain.services[0].name
     poisoned = [QAItem(f"{i.question} 기초연금 장애인 아동 {n}", other_service) if is_unseen(i) else i
                 for n, i in enumerate(slice_items)]
-    second = train_ranker(plain, poisoned)
+    second = train_ranker(plain, poisoned, first.stored)  # the same vectors, not encoded again
     assert second.booster.model_to_string() == first.booster.model_to_string()
     assert second.stored.keys == first.stored.keys
     assert second.meta == first.meta
@@ -111,10 +111,10 @@ def trained_corpus(tmp_path_factory, slice_items):
 
 
 def test_corpus_train_is_reproducible(trained_corpus, tmp_path):
+    """Trained again (the stored question vectors reused), the file holds the same ranking."""
     root, corpus_dir, qa = trained_corpus
     copy = tmp_path / "corpus"
     shutil.copytree(corpus_dir, copy)
-    (copy / RANKER_FILE).unlink()
     config = root / "assistant.toml"
     result = CliRunner().invoke(main, ["--config", str(config), "corpus", "train", "--dir", str(copy), "--qa", str(qa)])
     assert result.exit_code == 0, result.output

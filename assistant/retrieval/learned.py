@@ -16,6 +16,9 @@ corpus (`corpus/ranker.npz`). Three things are learned:
 - A confidence: the probability that the first service is right, from the
   ranker's margin and how well the question matched (a logistic fit on the
   ranker's out-of-fold scores of the training part).
+- An off-topic test: a question farther in meaning from every asked question
+  and every passage than 99 % of the training questions is about something
+  else ("이번 주말에 미술관 갈까요?") and finds nothing.
 
 The file holds a fingerprint of the index (corpus, analyzer and index
 parameters) and the encoder it was trained with. When they differ (the
@@ -51,7 +54,7 @@ log = logging.getLogger(__name__)
 
 RANKER_FILE = "ranker.npz"
 # Bump when the features, the stored format or the training change.
-LEARNED_VERSION = "1"
+LEARNED_VERSION = "2"
 # The ranker reorders this many of the first stage's best services: the
 # wanted one is among them for 99 % of the training questions.
 DEPTH = 40
@@ -193,15 +196,20 @@ class LearnedRanker:
         if found is None:
             return None
         order, rows = found
+        _, asked_closeness = self.asked.scores(signals)
+        assert signals.closeness is not None
+        if asked_closeness.max() + signals.closeness.max() < self.meta["off_topic_below"]:
+            # Farther in meaning from every asked question and passage than
+            # 99 % of the welfare questions: about something else.
+            return Reranked(np.zeros(self.asked.size, dtype=np.float32), 0.0)
         raw = self.booster.predict(rows, num_threads=1)
         ranked = np.argsort(-raw, kind="stable")
         scores = np.zeros(self.asked.size, dtype=np.float32)
         # Positive scores, the best 1, so hits keep "score > 0 means found".
         scores[order] = np.exp(raw - raw.max()) + 1e-6
-        _, asked_closeness = self.asked.scores(signals)
         inputs = confidence_inputs(raw[ranked], signals, float(asked_closeness.max()))
         logit = float(inputs @ self._confidence + self._intercept)
-        return Reranked(scores, round(1 / (1 + np.exp(-logit)), 3))
+        return Reranked(scores, round(float(1 / (1 + np.exp(-logit))), 3))
 
     # -- persistence ------------------------------------------------------------
 

@@ -39,6 +39,11 @@ PARAMS = {
 }
 # L2 penalty of the confidence's logistic fit.
 CONFIDENCE_L2 = 1.0
+# Out-of-fold clarify rate and precision of the answers given, at these
+# confidence thresholds (for choosing `retrieval.min_confidence`).
+CALIBRATION_THRESHOLDS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+# The share of welfare questions the off-topic test may turn away.
+OFF_TOPIC_KEEP_LOSS = 0.01
 
 
 def _fold(question: str) -> int:
@@ -99,6 +104,17 @@ def train_ranker(retriever: Retriever, items: list[QAItem], reuse: StoredQuestio
             right.append(labels[i][ranked[0]])
     coefficients, intercept = _logistic(np.array(inputs), np.array(right))
     hit1 = float(np.mean(right)) if right else 0.0
+    probability = 1 / (1 + np.exp(-(np.array(inputs) @ coefficients + intercept)))
+    right_at = np.array(right, dtype=bool)
+    calibration = {f"{t:.2f}": {"clarify_rate": round(float(np.mean(probability < t)), 4),
+                                "answered_right": round(float(np.mean(right_at[probability >= t])), 4)}
+                   for t in CALIBRATION_THRESHOLDS if (probability >= t).any()}
+    # How near in meaning the question is to anything welfare: its closest
+    # asked question plus its closest passage. Below what all but
+    # `OFF_TOPIC_KEEP_LOSS` of the training questions reach (out of fold),
+    # a question is about something else.
+    nearness = [asked_best[i] + float(groups[i].signals.closeness.max()) for i in range(len(groups))]
+    off_topic_below = float(np.quantile(nearness, OFF_TOPIC_KEEP_LOSS))
 
     digest = hashlib.sha256(json.dumps([(i.question, i.service) for i in training], ensure_ascii=False)
                             .encode()).hexdigest()[:16]
@@ -110,7 +126,8 @@ def train_ranker(retriever: Retriever, items: list[QAItem], reuse: StoredQuestio
                      "out_of_fold_hit@1": round(hit1, 4)},
         "ranker": {"params": PARAMS, "rounds": ROUNDS, "depth": DEPTH, "features": list(FEATURES)},
         "confidence": {"features": list(CONFIDENCE_FEATURES), "coefficients": coefficients.tolist(),
-                       "intercept": intercept},
+                       "intercept": intercept, "out_of_fold": calibration},
+        "off_topic_below": round(off_topic_below, 4),
     }
     stored = StoredQuestions([question_key(e.item.question) for e in examples], [e.owner for e in examples],
                              [e.tokens for e in examples], vectors)
