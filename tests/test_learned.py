@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
+from assistant.adapters.cli import main
 from assistant.config import PROJECT_ROOT, RetrievalSettings
 from assistant.corpus.store import load_corpus
 from assistant.evaluation.retrieval import QAItem, read_qa
