@@ -79,9 +79,11 @@ def test_training_never_reads_the_unseen_part(plain, slice_items):
     first = train_ranker(plain, slice_items)
     unseen = [i for i in slice_items if is_unseen(i)]
     assert unseen, "the slice must hold unseen questions for this test to mean anything"
+    # Relabelled, not reworded: the split is by the question's text, so a reworded
+    # question could land in the training part and rightly change the model.
     other_service = plain.services[0].name
-    poisoned = [QAItem(f"{i.question} 기초연금 장애인 아동 {n}", other_service) if is_unseen(i) else i
-                for n, i in enumerate(slice_items)]
+    poisoned = [QAItem(i.question, other_service) if is_unseen(i) else i for i in slice_items]
+    assert [is_unseen(i) for i in poisoned] == [is_unseen(i) for i in slice_items]
     second = train_ranker(plain, poisoned, first.stored)  # the same vectors, not encoded again
     assert second.booster.model_to_string() == first.booster.model_to_string()
     assert second.stored.keys == first.stored.keys

@@ -16,8 +16,8 @@ how the ranking does for programs it has no labeled question of.
 from __future__ import annotations
 
 import hashlib
-from enum import Enum
-from typing import Iterable
+from collections.abc import Iterable
+from enum import StrEnum
 
 from ..retrieval.retriever import normalize_name
 from .retrieval import QAItem
@@ -26,7 +26,7 @@ SPLIT_SEED = "retrieval-split-1"
 UNSEEN_PERCENT = 30
 
 
-class SplitBy(str, Enum):
+class SplitBy(StrEnum):
     QUESTION = "question"
     SERVICE = "service"
 

@@ -23,8 +23,20 @@ from scipy.optimize import minimize
 
 from ..evaluation.retrieval import QAItem
 from ..evaluation.split import SPLIT_SEED, UNSEEN_PERCENT, SplitBy, training_part
-from .learned import (CONFIDENCE_FEATURES, DEPTH, FEATURES, LEARNED_VERSION, AskedField, Features, LearnedRanker,
-                      Signals, StoredQuestions, confidence_inputs, fingerprint_of, question_key)
+from .learned import (
+    CONFIDENCE_FEATURES,
+    DEPTH,
+    FEATURES,
+    LEARNED_VERSION,
+    AskedField,
+    Features,
+    LearnedRanker,
+    Signals,
+    StoredQuestions,
+    confidence_inputs,
+    fingerprint_of,
+    question_key,
+)
 from .retriever import Retriever, normalize_name
 
 log = logging.getLogger(__name__)

@@ -63,12 +63,14 @@ def eval_retrieval(settings: Settings, qa_path: Path, part: str, split_by: str, 
         return
     click.echo(f"{figures['n']} questions ({part}, split by {by.value}): hit@1 {figures['hit@1']:.3f}  "
                f"hit@5 {figures['hit@5']:.3f}  MRR {figures['mrr']:.3f}  clarify {figures['clarify_rate']:.3f}  "
-               f"right when answering {figures['confident_precision'] or 0:.3f}  {figures['ms_per_query']:.2f} ms/query")
+               f"right when answering {figures['confident_precision'] or 0:.3f}  "
+               f"{figures['ms_per_query']:.2f} ms/query")
     if texts is not None:
         click.echo(f"{len(texts)} off-topic sentences: {figures['off_topic_rate']:.3f} find nothing")
     if faq:
         f = figures["faq"]
-        click.echo(f"{f['n']} booklet FAQ questions (index without FAQ text): hit@1 {f['hit@1']:.3f}  hit@5 {f['hit@5']:.3f}")
+        click.echo(f"{f['n']} booklet FAQ questions (index without FAQ text): "
+                   f"hit@1 {f['hit@1']:.3f}  hit@5 {f['hit@5']:.3f}")
     if figures["unresolved"]:
         click.echo(f"{figures['unresolved']} question(s) name a service the corpus does not hold: "
                    + ", ".join(figures["unresolved_services"]))
