@@ -396,7 +396,7 @@ def test_the_cache_is_safe_under_concurrent_sessions(tmp_path):
                 got = cache.get(key)
                 assert got is None or np.array_equal(got, audio)
                 cache.put(key, audio)
-        except Exception as err:  # noqa: BLE001 - reported below
+        except Exception as err:
             errors.append(err)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]

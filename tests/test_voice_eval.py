@@ -6,7 +6,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
+from assistant.adapters.cli import main
 from assistant.config import SttSettings
 from assistant.evaluation.voice import load_sentences
 from assistant.evaluation.voice_sentences import DEV_FILE

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .speech_normalize import speech_sentences
 from .g2p.morphology import phrase_ends
+from .speech_normalize import speech_sentences
 
 FIRST_PIECE_CHARS = 24
 PIECE_CHARS = 48

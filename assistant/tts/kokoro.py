@@ -57,7 +57,8 @@ def _shared_model(entry: KokoroEntry, threads: int) -> KokoroModel:
     try:
         session = onnxruntime.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as err:  # onnxruntime raises its own untyped errors
-        raise VoiceError(f"voice {entry.name}: the Kokoro model did not load ({err}); {entry.reinstall_hint()}") from err
+        raise VoiceError(f"voice {entry.name}: the Kokoro model did not load ({err}); "
+                         f"{entry.reinstall_hint()}") from err
     data = _package_data(entry)
     vocab = json.loads(data["vocab.json"].decode("utf-8"))["vocab"]
     with np.load(io.BytesIO(data["voices_ja.npz"])) as npz:

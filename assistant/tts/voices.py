@@ -138,10 +138,12 @@ class VoiceChoice:
 
     @property
     def model_path(self) -> Path:
+        assert isinstance(self.entry, VoiceEntry), "only Piper voices have files in the voices folder"
         return self.voices_dir / self.entry.model_file
 
     @property
     def config_path(self) -> Path:
+        assert isinstance(self.entry, VoiceEntry), "only Piper voices have files in the voices folder"
         return self.voices_dir / self.entry.config_file
 
 

@@ -11,7 +11,7 @@ stems and endings have rules of their own (신고 [신꼬]). Kiwi tells these ap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from kiwipiepy import Token
 
@@ -19,7 +19,7 @@ from ...korean import kiwi
 from .hangul import Syllable, compatibility_letters, is_syllable, split
 
 
-class Link(str, Enum):
+class Link(StrEnum):
     """How a syllable joins the one before it."""
 
     MORPHEME = "morpheme"        # inside one morpheme

@@ -80,7 +80,6 @@ OBSTRUENT_CODAS = set("ㄱㄷㅂ")  # after the neutral form: 국밥 [국빱]
 STEM_CODAS_TENSING = set("ㄴㄵㅁㄻㄼㄾㄺ")
 # Sino-Korean ㄹ + ㄷㅅㅈ inside one word (갈등 [갈뜽], 일시 [일씨]) …
 ㄹ_TENSED_ONSETS = set("ㄷㅅㅈ")
-# … except in these words (native words and others the dictionary gives plain).
 
 # --- 비음화, 유음화 (제18–20항) ---------------------------------------------------
 NASAL = {"ㄱ": "ㅇ", "ㄷ": "ㄴ", "ㅂ": "ㅁ"}
@@ -252,10 +251,9 @@ def _tenses(a: Sound, b: Sound, written_coda: str) -> bool:
     if a.coda == "ㄹ" and owner is not None and owner.tag.startswith("E") and owner.form.startswith(("ㄹ", "을")):
         # 관형사형 -(으)ㄹ and endings such as -ㄹ게, -ㄹ수록 (할 것 [할껃], 할게 [할께]).
         return owner.tag == "ETM" or b.link is Link.MORPHEME
-    if (a.coda == "ㄹ" and b.onset in ㄹ_TENSED_ONSETS and b.link is Link.MORPHEME and b.morpheme is not None
-            and b.morpheme.tag in NOUN_TAGS and a.written != b.written):
-        return True  # 갈등 [갈뜽]; 절절 stays plain (제26항 다만)
-    return False
+    # Sino-Korean ㄹ + ㄷㅅㅈ inside a noun: 갈등 [갈뜽]; 절절 stays plain (제26항 다만).
+    return (a.coda == "ㄹ" and b.onset in ㄹ_TENSED_ONSETS and b.link is Link.MORPHEME and b.morpheme is not None
+            and b.morpheme.tag in NOUN_TAGS and a.written != b.written)
 
 
 def _nn_suffix(b: Sound) -> bool:
