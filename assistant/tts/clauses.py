@@ -22,6 +22,8 @@ from .speech_normalize import speech_sentences
 
 FIRST_PIECE_CHARS = 24
 PIECE_CHARS = 48
+# A first sentence longer than this is cut at a word boundary when it has no phrase end early enough.
+FIRST_SPLIT_CHARS = 36
 # Each piece may be this much longer than the one before it, up to PIECE_CHARS.
 PIECE_GROWTH = 1.6
 # A first piece shorter than this is not worth a separate call to the voice.
@@ -45,7 +47,7 @@ def speech_pieces(text: str, first_chars: int = FIRST_PIECE_CHARS) -> list[Piece
     limit = first_chars
     for sentence in sentences:
         while sentence:
-            head, sentence = _first_piece(sentence, limit)
+            head, sentence = _first_piece(sentence, limit, first=not pieces)
             pieces.append(Piece(head, CLAUSE_PAUSE_S if sentence else _pause(head)))
             limit = min(PIECE_CHARS, max(FIRST_PIECE_CHARS, round(len(head) * PIECE_GROWTH)))
     return pieces
@@ -55,14 +57,19 @@ def _pause(sentence: str) -> float:
     return CLAUSE_PAUSE_S if sentence.endswith(",") else SENTENCE_PAUSE_S
 
 
-def _first_piece(sentence: str, limit: int) -> tuple[str, str]:
+def _first_piece(sentence: str, limit: int, first: bool = False) -> tuple[str, str]:
     """(head, rest): `sentence` cut at the last clause or phrase end within `limit`
-    characters; failing that, within PIECE_CHARS; failing that, at a word boundary."""
+    characters; failing that, the reply's first piece at a word boundary (its
+    length is the wait for the first audio), a later one at a phrase end within
+    PIECE_CHARS or, in a longer sentence, at a word boundary."""
     if len(sentence) <= limit:
         return sentence, ""
-    cut = _last_end(sentence, limit) or _last_end(sentence, max(limit, PIECE_CHARS))
-    if cut is None and len(sentence) > PIECE_CHARS:
-        spaces = [m.start() for m in re.finditer(r"\s", sentence) if MIN_PIECE_CHARS <= m.start() <= limit]
+    cut = _last_end(sentence, limit)
+    if cut is None and not first:
+        cut = _last_end(sentence, max(limit, PIECE_CHARS))
+    if cut is None and len(sentence) > (FIRST_SPLIT_CHARS if first else PIECE_CHARS):
+        spaces = [m.start() for m in re.finditer(r"\s", sentence)
+                  if MIN_PIECE_CHARS <= m.start() <= limit and len(sentence[m.start():].strip()) > MIN_PIECE_CHARS]
         cut = spaces[-1] if spaces else None
     if cut is None:
         return sentence, ""
