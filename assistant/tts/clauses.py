@@ -23,7 +23,7 @@ from .speech_normalize import speech_sentences
 FIRST_PIECE_CHARS = 24
 PIECE_CHARS = 48
 # A first sentence longer than this is cut at a word boundary when it has no phrase end early enough.
-FIRST_SPLIT_CHARS = 36
+FIRST_SPLIT_CHARS = 40
 # Each piece may be this much longer than the one before it, up to PIECE_CHARS.
 PIECE_GROWTH = 1.6
 # A first piece shorter than this is not worth a separate call to the voice.
