@@ -43,7 +43,7 @@ def speech_pieces(text: str, first_chars: int = FIRST_PIECE_CHARS) -> list[Piece
     sentences = speech_sentences(text)
     if not sentences:
         return []
-    pieces = []
+    pieces: list[Piece] = []
     limit = first_chars
     for sentence in sentences:
         while sentence:
