@@ -82,9 +82,15 @@ class SttSettings(_Section):
 
 class TtsSettings(_Section):
     voices_dir: Path = PROJECT_ROOT / "voices"
-    # None: a Korean voice if one is installed, otherwise the best available one.
+    # None: the best Korean voice in voices/manifest.json (a native Korean Piper
+    # voice, else Kokoro), espeak-ng Korean only when none is listed.
     voice: str | None = None
     length_scale: float = 1.0
+    # One thread per synthesis: recognition and other sessions share the 2 cores.
+    threads: int = Field(1, ge=1)
+    # Synthesized pieces kept for reuse; 0 turns the cache off.
+    cache_dir: Path = PROJECT_ROOT / ".cache" / "tts"
+    cache_max_mb: int = Field(200, ge=0)
 
 
 class AnswerSettings(_Section):

