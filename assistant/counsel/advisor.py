@@ -117,7 +117,7 @@ class Advisor:
     # --- ranking -------------------------------------------------------------------
     def relevance(self, question: str) -> dict[str, float]:
         """Retrieval's scores for the question's own words, best NEEDS_POOL, scaled to the best."""
-        scores, _ = self._retriever.scores(question)
+        scores = self._retriever.hand_set_scores(question)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])[:NEEDS_POOL]
         top = float(scores[order[0]]) if order else 0.0
         if top <= 0:

@@ -111,13 +111,18 @@ class Retriever:
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
         k = k or self.settings.top_k
-        signals = self.signals(query)
-        scores, confidence_of = self.rank(signals)
+        scores, confidence_of = self.rank(self.signals(query))
         ranked = np.argsort(-scores, kind="stable")
         hits = [Hit(self.services[i], float(scores[i])) for i in ranked[:k] if scores[i] > 0]
         # From the whole ranking whatever `k` is: with k = 1 the margin to an
         # unseen second would look complete.
         return SearchResult(query, hits, confidence_of(ranked) if hits else 0.0)
+
+    def hand_set_scores(self, query: str) -> np.ndarray:
+        """Every service's hand-set score for `query` (index order, never
+        negative, 0 = no shared word): the scale counseling weighs needs on.
+        The learned ranker's scores have no fixed zero, so they cannot serve."""
+        return self.arranged(self.fused(self.signals(query)))
 
     def signals(self, query: str, query_vector: np.ndarray | None = None) -> Signals:
         """Every per-service signal the ranking uses, in index order.
