@@ -44,6 +44,16 @@ def to_int16(samples: np.ndarray) -> np.ndarray:
     return (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
 
 
+def trim_silence(samples: np.ndarray, sample_rate: int = ENGINE_RATE, floor_db: float = -35.0) -> np.ndarray:
+    """Drop leading and trailing 20 ms frames quieter than `floor_db` below the
+    loudest one, so that a clip starts and ends where its sound does."""
+    step = int(sample_rate * 0.02)
+    frames = samples[: len(samples) // step * step].astype(np.float32).reshape(-1, step)
+    rms = np.sqrt((frames ** 2).mean(axis=1))
+    loud = np.flatnonzero(rms >= rms.max() * 10 ** (floor_db / 20))
+    return samples[loud[0] * step:(loud[-1] + 1) * step]
+
+
 def resample(samples: np.ndarray, from_rate: int, to_rate: int = ENGINE_RATE) -> np.ndarray:
     if from_rate == to_rate:
         return samples

@@ -120,6 +120,8 @@ class PhoneSettings(_Section):
     transfer_action: Literal["hangup", "stay"] = "hangup"
     idle_timeout_s: float = Field(60.0, gt=0, description="caller silent this long: goodbye and hang up")
     max_calls: int = Field(4, ge=1, description="calls beyond this hear a busy notice")
+    # The assistant's own voice coming back on the line is not the caller speaking (stt/echo.py).
+    echo_guard: bool = True
     vad: PhoneVadSettings = PhoneVadSettings()
 
 

@@ -13,6 +13,12 @@ live microphone's pace, at the page's usual 48 kHz. Timed at the client:
 - control_while_thinking: a button pressed while recognition runs to the
   server's answer, which shows the event loop is never blocked by a turn;
 - page_load: the page and its static files over HTTP.
+
+Barge-in (`barge_in`), hands-free: 1 s into a typed question's spoken reply, a
+real backchannel cut from a recording, a synthesized cough or a recorded
+question is streamed at a live pace; timed from its first sound to the
+server's `ReplyPaused` (the page stops playing on it), and counted by what
+the reply then did (resumed, cut, or never paused).
 """
 
 from __future__ import annotations
@@ -24,12 +30,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 
 import numpy as np
 import psutil
 
 from assistant.audio import load_audio, resample, to_int16
-from assistant.config import PROJECT_ROOT
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.evaluation.barge_in import Interjection, backchannels, coughs, questions
 
 SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 QUESTIONS = 6
@@ -139,7 +147,62 @@ def _percentiles(values: list[float]) -> dict:
             "max": round(ordered[-1], 1)}
 
 
-def run() -> dict:
+def _interjections() -> list[Interjection]:
+    from assistant.stt.transcriber import Transcriber
+
+    manifest = SPEECH / "manifest.jsonl"
+    return [*backchannels(manifest, Transcriber.load(Settings.load().stt)), *coughs(8), *questions(manifest, 6)]
+
+
+def _over_a_reply(ws, interjection: Interjection) -> dict:
+    """Asks, and 1 s into the spoken reply streams `interjection` live; what the reply did, and when."""
+    ws.send(json.dumps({"type": "hands_free", "on": True}))
+    ws.send(json.dumps({"type": "ask", "text": "기초연금 어떻게 신청해요?"}))
+    _receive_until(ws, _is_audio)
+    quiet = np.zeros(16000, np.float32)
+    before = list(_frames(quiet))
+    stream = before + list(_frames(interjection.audio)) + list(_frames(np.concatenate([quiet] * 3)))
+    first_sound, seen, spoke_at = len(before), [], 0.0
+    start = time.monotonic()
+    for i, frame in enumerate(stream):
+        if i == first_sound:
+            spoke_at = time.monotonic()
+        ws.send(frame)
+        while (raw := _poll(ws)) is not None:
+            if isinstance(raw, str):
+                seen.append((time.monotonic(), json.loads(raw)))
+        time.sleep(max(0.0, start + (i + 1) * FRAME_S - time.monotonic()))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(m["type"] in ("ReplyResumed", "interrupted") for _, m in seen):
+        if (raw := _poll(ws)) is not None and isinstance(raw, str):
+            seen.append((time.monotonic(), json.loads(raw)))
+        time.sleep(0.01)
+    paused = [at for at, m in seen if m["type"] == "ReplyPaused"]
+    cut = [m for _, m in seen if m["type"] == "interrupted"]
+    outcome = "cut" if cut else "resumed" if paused else "not_paused"
+    reasons = [m["reason"] for _, m in seen if m["type"] in ("ReplyResumed", "interrupted")]
+    ws.send(json.dumps({"type": "restart"}))
+    _receive_until(ws, _is("reset"))
+    return {"kind": interjection.kind, "outcome": outcome, "reasons": reasons,
+            "paused_after_s": (paused[0] - spoke_at) if paused else None}
+
+
+def _barge_in(ws, interjections: list[Interjection]) -> dict:
+    rows = [_over_a_reply(ws, case) for case in interjections]
+    paused = [r["paused_after_s"] * 1000 for r in rows if r["paused_after_s"] is not None]
+    not_turns = [r for r in rows if r["kind"] != "question"]
+    by_kind = {kind: {"n": sum(r["kind"] == kind for r in rows),
+                      **Counter(r["outcome"] for r in rows if r["kind"] == kind),
+                      "reasons": dict(Counter(x for r in rows if r["kind"] == kind for x in r["reasons"]))}
+               for kind in ("backchannel", "cough", "question")}
+    return {"onset_to_paused_ms": _percentiles(paused) if paused else None, **by_kind,
+            "false_interruption_rate": round(sum(r["outcome"] == "cut" for r in not_turns) / len(not_turns), 3),
+            # Before barge-in was judged, every utterance that paused a reply cut it.
+            "false_interruption_rate_before": round(sum(r["outcome"] != "not_paused" for r in not_turns)
+                                                    / len(not_turns), 3)}
+
+
+def run(barge_in_only: bool = False) -> dict:
     from websockets.sync.client import connect
 
     port = _free_port()
@@ -162,20 +225,25 @@ def run() -> dict:
         page_load_ms = (time.monotonic() - start) * 1000
 
         turns = []
+        interjections = _interjections()  # before the page opens: it would sit idle meanwhile
         with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
             _receive_until(ws, _is("state", state="ready"))
             ws.send(json.dumps({"type": "ask", "text": "기초연금"}))  # wait for the models to be loaded
             _receive_until(ws, _is("Timings"))
-            for audio in _questions():
+            for audio in [] if barge_in_only else _questions():
                 turns.append(_spoken_turn(ws, audio))
+            barge_in = _barge_in(ws, interjections)
         rss_mb = psutil.Process(process.pid).memory_info().rss / 2**20
     finally:
         process.terminate()
         process.wait(15)
+    if barge_in_only:
+        return {"barge_in": barge_in, "cpu_load_1min": round(psutil.getloadavg()[0], 2)}
     return {
         "questions": len(turns),
         **{f"{name}_ms": _percentiles([t[name] for t in turns])
            for name in ("first_sound", "first_audio", "interrupt", "control_while_thinking")},
+        "barge_in": barge_in,
         "page_load_ms": round(page_load_ms, 1),
         "kiosk_rss_mb": round(rss_mb, 1),
         "cpu_load_1min": round(psutil.getloadavg()[0], 2),
@@ -183,4 +251,4 @@ def run() -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(), indent=2))
+    print(json.dumps(run(barge_in_only=sys.argv[1:] == ["barge_in"]), indent=2))

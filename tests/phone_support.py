@@ -61,3 +61,11 @@ def bridge() -> BridgeThread:
 def main_server() -> tuple[PhoneServer, tuple[str, int]]:
     """The bridge most tests call: default settings, an idle timeout no test reaches."""
     return bridge().serve(engine(), idle_timeout_s=300.0)
+
+
+@functools.cache
+def backchannel_clips() -> list:
+    """Real backchannels cut from the speech set (assistant/evaluation/barge_in.py)."""
+    from assistant.evaluation.barge_in import backchannels
+
+    return backchannels(SPEECH / "manifest.jsonl", engine().transcriber)

@@ -10,10 +10,12 @@ kiosk, phone and scenario tests.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Future
 
 import numpy as np
 import pytest
 
+from assistant.core.barge_in import BargeInPolicy
 from assistant.core.clock import VirtualClock
 from assistant.core.controller import Command, Controller, TurnPolicy
 from assistant.core.events import (
@@ -25,6 +27,8 @@ from assistant.core.events import (
     Interrupted,
     PhoneEntry,
     ReplyAudio,
+    ReplyPaused,
+    ReplyResumed,
     ServiceCard,
     SpeechEnded,
     SpeechStarted,
@@ -48,16 +52,38 @@ def chunk(seconds: float) -> ReplyAudio:
 
 class ScriptedPipeline:
     """A stand-in pipeline: speech is any frame of 1.0; 0.8 s of silence ends an utterance;
+    every utterance is heard as `heard` says (default: a question about 기초연금);
     every answer is two 1 s chunks."""
 
     END_SILENCE_S = 0.8
+    QUESTION = Transcript(text="기초연금 얼마예요", confidence=0.9)
 
     def __init__(self) -> None:
         self.answered: str | None = None
         self.length_scale = 1.0
+        self.heard: list[Transcript] = []  # what the next utterances are recognized as, in order
+        self.recognized = 0  # recognitions run, by respond() or recognize()
+        self.slow = False  # recognize() leaves its futures in `recognizing` for the test to finish
+        self.recognizing: list[Future[Transcript]] = []
         self._voiced = 0.0
         self._silent = 0.0
         self._at = 0.0
+
+    def _recognize(self) -> Transcript:
+        self.recognized += 1
+        return self.heard.pop(0) if self.heard else self.QUESTION
+
+    @property
+    def voiced_s(self) -> float:
+        return self._voiced
+
+    def recognize(self, ended: SpeechEnded) -> Future[Transcript]:
+        future: Future[Transcript] = Future()
+        if self.slow:
+            self.recognizing.append(future)
+        else:
+            future.set_result(self._recognize())
+        return future
 
     @property
     def has_answer(self) -> bool:
@@ -96,9 +122,10 @@ class ScriptedPipeline:
         yield chunk(1.0)
         yield Timings(ms={})
 
-    def respond(self, ended: SpeechEnded):
-        yield Transcript(text="기초연금 얼마예요", confidence=0.9)
-        yield from self._answer("기초연금 얼마예요")
+    def respond(self, ended: SpeechEnded, heard: Transcript | None = None):
+        heard = heard or self._recognize()
+        yield heard
+        yield from self._answer(heard.text)
 
     def ask_text(self, text: str):
         yield from self._answer(text)
@@ -192,21 +219,121 @@ def test_a_spoken_question_is_answered_and_heard_to_the_end():
     assert {e.turn for _, e in h.events if isinstance(e, (Answer, ReplyAudio, Timings))} == {1}
 
 
-def test_the_resident_cuts_into_a_reply_and_is_heard():
+def test_the_resident_talking_over_a_reply_pauses_it_at_once_and_cuts_it_past_the_confirm_time():
     async def script(h: Harness):
         await h.controller.ask("기초연금 얼마예요")
         await h.clock.advance(0.5)  # the reply is playing
         await h.controller.set_hands_free(True)
-        await h.speak(1.0, 1.0)
+        await h.speak(1.5, 1.0)
         await h.clock.advance(5.0)
 
     h = run(KIOSK_POLICY, script)
-    interrupted = h.of(Interrupted)
-    assert [e.turn for e in interrupted] == [1] and h.output.cleared >= 1
     started = next(t for t, e in h.events if isinstance(e, SpeechStarted))
-    cut = next(t for t, e in h.events if isinstance(e, Interrupted))
-    assert cut == started  # the voice stops the moment speech is detected
+    paused = [(t, e) for t, e in h.events if isinstance(e, ReplyPaused)]
+    cut = [(t, e) for t, e in h.events if isinstance(e, Interrupted)]
+    # Silent the moment speech is detected; cut once it has gone on for the confirm time.
+    assert [(t, e.turn, e.reason) for t, e in paused] == [(started, 1, "speech")]
+    assert [(e.turn, e.reason) for _, e in cut] == [(1, "speech")]
+    confirm = BargeInPolicy().confirm_s
+    assert cut[0][0] == pytest.approx(started + confirm - FRAME_S, abs=FRAME_S + 1e-6)
+    assert h.output.pauses == 1 and h.output.cleared >= 1 and not h.of(ReplyResumed)
     assert [e.turn for e in h.of(Transcript)] == [2]  # the new question is a turn of its own
+    # 듣는 중 from the first syllable, never 말하는 중 again until the new answer speaks.
+    order = [e for _, e in h.events]
+    between = order[order.index(paused[0][1]):order.index(cut[0][1])]
+    assert {e.state for e in between if isinstance(e, StateChanged)} == {State.LISTENING}
+
+
+def _reply_over(h: Harness, heard: Transcript | None, speech_s: float):
+    """A typed question's reply plays; 0.5 s in, the resident says something short, heard as `heard`."""
+    async def script(h: Harness):
+        if heard is not None:
+            h.pipeline.heard.append(heard)
+        await h.controller.set_hands_free(True)
+        await h.controller.ask("장애수당")
+        await h.clock.advance(0.5)
+        await h.speak(speech_s, 1.0)
+        await h.clock.advance(6.0)
+
+    return script
+
+
+@pytest.mark.parametrize("heard,reason", [
+    (Transcript(text="네.", confidence=0.8), "backchannel"),
+    (Transcript(text="아, 그렇군요", confidence=0.7), "backchannel"),
+    (Transcript(text="", confidence=0.0, rejected="no speech"), "not_speech"),  # a cough
+    (Transcript(text="", confidence=0.05, rejected="low confidence (0.05)"), "not_speech"),
+    (Transcript(text="데이크", confidence=0.21), "unclear"),  # a 네 misheard
+])
+def test_a_backchannel_or_a_cough_over_a_reply_pauses_it_and_it_goes_on_where_it_stopped(heard, reason):
+    h = run(KIOSK_POLICY, _reply_over(Harness, heard, 0.3))
+    paused_at = next(t for t, e in h.events if isinstance(e, ReplyPaused))
+    resumed = [(t, e) for t, e in h.events if isinstance(e, ReplyResumed)]
+    assert [(e.turn, e.reason) for _, e in resumed] == [(1, reason)]
+    resumed_at, event = resumed[0]
+    assert event.paused_s == pytest.approx(resumed_at - paused_at)
+    assert not h.of(Interrupted) and h.output.cleared == 0
+    # Not a turn: nothing answered, and the reply was heard to its end: 2 s of audio plus the pause.
+    assert [e.speech for e in h.of(Answer)] == ["answer to 장애수당"]
+    ready_at = [t for t, e in h.events if isinstance(e, StateChanged) and e.state == State.READY][-1]
+    assert ready_at == pytest.approx(2.0 + event.paused_s, abs=1e-6)
+    assert h.states()[-4:] == [State.SPEAKING, State.LISTENING, State.SPEAKING, State.READY]
+
+
+def test_a_short_question_over_a_reply_cuts_it_and_is_answered_recognized_once():
+    h = run(KIOSK_POLICY, _reply_over(Harness, Transcript(text="기초연금은요?", confidence=0.9), 0.5))
+    assert [(e.turn, e.reason) for e in h.of(Interrupted)] == [(1, "question")]
+    assert not h.of(ReplyResumed)
+    assert [e.speech for e in h.of(Answer)] == ["answer to 장애수당", "answer to 기초연금은요?"]
+    assert [(e.turn, e.text) for e in h.of(Transcript)] == [(2, "기초연금은요?")]
+    assert h.pipeline.recognized == 1
+
+
+def test_a_busy_machine_lets_the_reply_go_on_and_a_question_heard_late_still_cuts_it():
+    async def script(h: Harness):
+        h.pipeline.slow = True
+        await h.controller.set_hands_free(True)
+        await h.controller.ask("장애수당")
+        await h.clock.advance(0.2)
+        await h.speak(0.4, 1.0)  # the utterance ends 0.8 s into this silence
+        await h.clock.advance(1.5)  # 1.5 s after it ended the reply goes on
+        h.pipeline.recognizing.pop().set_result(Transcript(text="기초연금은요?", confidence=0.9))
+        await h.clock.advance(5.0)
+
+    h = run(KIOSK_POLICY, script)
+    ended_at = next(t for t, e in h.events if isinstance(e, SpeechEnded))
+    resumed = [(t, e.reason) for t, e in h.events if isinstance(e, ReplyResumed)]
+    patience = BargeInPolicy().judge_within_s
+    assert resumed == [(pytest.approx(ended_at + patience, abs=FRAME_S), "timeout")]
+    assert [(e.turn, e.reason) for e in h.of(Interrupted)] == [(1, "question")]
+    assert [e.speech for e in h.of(Answer)] == ["answer to 장애수당", "answer to 기초연금은요?"]
+
+
+def test_a_button_while_a_reply_is_paused_cuts_it_and_the_judgement_is_dropped():
+    async def script(h: Harness):
+        h.pipeline.heard.append(Transcript(text="네", confidence=0.8))
+        await h.controller.set_hands_free(True)
+        await h.controller.ask("장애수당")
+        await h.clock.advance(0.5)
+        await h.speak(0.3, 0.1)  # still inside the silence that ends the utterance
+        await h.controller.command(Command.REPLAY)
+        await h.clock.advance(6.0)
+
+    h = run(KIOSK_POLICY, script)
+    assert [(e.turn, e.reason) for e in h.of(Interrupted)] == [(1, "input")]
+    assert not h.of(ReplyResumed)
+    assert [e.speech for e in h.of(Answer)] == ["answer to 장애수당"] * 2  # the replay, not the paused reply
+
+
+def test_without_hands_free_speech_over_a_reply_is_not_heard():
+    async def script(h: Harness):
+        await h.controller.ask("장애수당")
+        await h.clock.advance(0.5)
+        await h.speak(1.5, 1.0)
+        await h.clock.advance(3.0)
+
+    h = run(KIOSK_POLICY, script)
+    assert not h.of(SpeechStarted) and not h.of(ReplyPaused) and h.output.pauses == 0
 
 
 def test_push_to_talk_asks_once_after_a_silence_then_gives_up():

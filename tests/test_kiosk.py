@@ -849,6 +849,30 @@ def test_without_a_token_there_is_no_staff_page(open_kiosk):
         urllib.request.urlopen(f"http://127.0.0.1:{open_kiosk.port}/staff", timeout=5)
 
 
+def test_the_page_pauses_a_reply_and_plays_on_from_where_it_stopped(spoken):
+    """The page's own playback when the server says a reply was paused (speech over it) and resumed."""
+    page, seen, _ = spoken
+    press(page, "ask-open")
+    page.fill("#ask-text", TYPED_QUESTION)
+    start = len(seen["received"])
+    page.click("#ask-form button[type=submit]")
+    page.wait_for_selector('#state[data-state="speaking"]', timeout=TURN_TIMEOUT_S * 1000)
+    wait_message(page, seen, of_type("Timings"), start)  # every sentence is at the page
+    turn = page.evaluate("kiosk.turn")
+    page.wait_for_timeout(600)
+    page.evaluate(f"onMessage({{type: 'ReplyPaused', turn: {turn}, reason: 'speech'}})")
+    left = page.evaluate("paused.reduce((s, [clip, offset]) => s + clip.duration - offset, 0)")
+    assert page.evaluate("playing.size") == 0 and left > 0.5  # silent, and the rest kept
+    page.wait_for_timeout(500)
+    assert not [m for m in seen["sent"] if of_type("played", turn=turn)(m)]  # not heard yet
+    page.evaluate(f"onMessage({{type: 'ReplyResumed', turn: {turn}, reason: 'backchannel', paused_s: 0.5}})")
+    assert page.evaluate("playing.size") > 0 and page.evaluate("paused") is None
+    scheduled = page.evaluate("playEnd - context.currentTime")
+    assert scheduled == pytest.approx(left, abs=0.15)  # from where it stopped, nothing skipped or repeated
+    page.wait_for_timeout(int(scheduled * 1000) + 800)
+    assert {"type": "played", "turn": turn} in seen["sent"]
+
+
 # --- spoken questions over the protocol -------------------------------------------------------
 def frames(audio: np.ndarray, rate: int = 16000, frame_s: float = 0.04):
     pcm = to_int16(audio).astype("<i2")
@@ -888,6 +912,53 @@ def test_a_second_press_finishes_the_question_at_once(kiosk):
     assert ended["duration_s"] >= 0.8 * len(audio) / 16000
     transcript = next(m for m in turn if of_type("Transcript")(m))
     assert not transcript["rejected"]
+
+
+def live(ws, audio: np.ndarray, rate: int = 16000, frame_s: float = 0.04) -> list:
+    """Streams `audio` at a live microphone's pace; returns the messages that came meanwhile."""
+    received, start = [], time.monotonic()
+    for i, frame in enumerate(frames(audio, rate, frame_s)):
+        ws.send(frame)
+        time.sleep(max(0.0, start + (i + 1) * frame_s - time.monotonic()))
+        while (raw := _poll(ws)) is not None:
+            received.append(json.loads(raw) if isinstance(raw, str) else raw)
+    return received
+
+
+def test_hands_free_a_backchannel_pauses_the_reply_and_a_question_cuts_it(kiosk):
+    from assistant.evaluation.barge_in import backchannels, heard_as_speech
+
+    opening = [b for b in backchannels(SPEECH / "manifest.jsonl", _transcriber())
+               if heard_as_speech(b.audio, Settings().vad)]
+    backchannel = max(opening, key=lambda b: len(b.audio))  # the surest to open the detector
+    quiet = np.zeros(16000, np.float32)
+    with connect(kiosk.port) as ws:
+        receive_until(ws, of_type("state", state="ready"), timeout=10)
+        command(ws, "hands_free", on=True)
+        command(ws, "ask", text=TYPED_QUESTION)
+        receive_until(ws, lambda m: isinstance(m, bytes))  # the reply is being spoken (by the page)
+        received = live(ws, np.concatenate([quiet[:8000], backchannel.audio, quiet, quiet, quiet]))
+        if not any(of_type("ReplyResumed")(m) for m in received):
+            received += receive_until(ws, of_type("ReplyResumed"), timeout=30)
+        paused = [m for m in received if of_type("ReplyPaused")(m)]
+        assert paused and paused[0]["reason"] == "speech", backchannel.name
+        assert not [m for m in received if of_type("interrupted")(m) or of_type("Transcript")(m)]
+        states = [m["state"] for m in received if of_type("state")(m)]
+        assert states[:1] == ["listening"] and "speaking" in states  # 듣는 중 while paused, then on
+
+        received = live(ws, np.concatenate([clip(PAGE_QUESTION), quiet]))
+        received += receive_until(ws, of_type("Answer"))
+        cut = [m for m in received if of_type("interrupted")(m)]
+        assert cut and cut[0]["reason"] == "speech"
+        transcript = next(m for m in received if of_type("Transcript")(m))
+        assert not transcript["rejected"] and transcript["turn"] > cut[0]["turn"]
+
+
+@cache
+def _transcriber():
+    from assistant.stt.transcriber import Transcriber
+
+    return Transcriber.load(Settings().stt)
 
 
 # --- the server stays up --------------------------------------------------------------------
@@ -1049,6 +1120,8 @@ class StandInPortAudio:
     """This machine has no sound card: streams whose callbacks the test drives, as PortAudio would."""
 
     class Stream:
+        latency = 0.0
+
         def __init__(self, callback, samplerate, **_):
             self.callback, self.samplerate = callback, samplerate
 
@@ -1098,6 +1171,16 @@ def test_device_playback_is_resampled_in_order_and_can_be_cut_off():
     portaudio.drain(0.1)
     device.stop()  # 말하기 during a reply
     assert not device.playing and not portaudio.drain(0.1).any()
+
+    device.play(tone, 22050)
+    before = portaudio.drain(0.2)
+    device.pause()  # the resident speaks over the reply
+    assert not portaudio.drain(0.3).any() and device.playing and device.paused
+    device.resume()  # it was only a 네
+    after = portaudio.drain(0.5)
+    heard = np.concatenate([before, after])
+    assert abs(np.flatnonzero(np.abs(heard) > 0.05)[-1] / 48000 - 0.5) < 0.01  # the whole tone, nothing lost
+    assert not device.playing
 
 
 def test_device_mode_hears_and_answers_through_the_device(open_kiosk):

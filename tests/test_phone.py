@@ -13,12 +13,13 @@ import uuid
 
 import numpy as np
 import pytest
-from phone_support import SPEECH, bridge, engine, main_server
+from phone_support import SPEECH, backchannel_clips, bridge, engine, main_server
 
-from assistant.adapters.phone.client import Caller, phone_audio, trim_silence
+from assistant.adapters.phone.client import Caller, LineEcho, phone_audio
 from assistant.adapters.phone.protocol import (
     FRAME_BYTES,
     HANGUP,
+    PHONE_RATE,
     Frame,
     Kind,
     ProtocolError,
@@ -29,10 +30,20 @@ from assistant.adapters.phone.protocol import (
     read_frame,
     uuid_frame,
 )
-from assistant.audio import resample, to_mono_float
-from assistant.config import VadSettings
-from assistant.core.events import Answer, ReplyAudio, ServicesFound, SpeechStarted, Transcript
+from assistant.audio import resample, to_int16, to_mono_float, trim_silence
+from assistant.config import PhoneVadSettings, VadSettings
+from assistant.core.events import (
+    Answer,
+    Interrupted,
+    ReplyAudio,
+    ReplyPaused,
+    ReplyResumed,
+    ServicesFound,
+    SpeechStarted,
+    Transcript,
+)
 from assistant.core.prompts import PHONE
+from assistant.evaluation.barge_in import heard_as_speech
 from assistant.stt.endpointer import Endpointer, SpeechEnd
 
 # Questions tagged "question" in the shared speech set. None is about welfare,
@@ -107,22 +118,13 @@ def bridge_server():
 
 
 def _clip(path: str) -> np.ndarray:
-    return trim_silence(phone_audio(SPEECH / path))
+    return trim_silence(phone_audio(SPEECH / path), PHONE_RATE)
 
 
 def _expected_service(path: str) -> str:
     text = next(json.loads(line)["text"] for line in (SPEECH / "manifest.jsonl").open()
                 if json.loads(line)["path"] == path)
     return engine().retriever.search(text).hits[0].service.id
-
-
-def _stop_after(caller: Caller, spoke_at: float) -> float:
-    """How long after `spoke_at` the bridge's audio stopped (last frame before a 150 ms gap)."""
-    frames = caller.audio(spoke_at)
-    for this, after in zip(frames, frames[1:]):
-        if after.at - this.at > 0.15:
-            return this.at - spoke_at
-    return (frames[-1].at - spoke_at) if frames else 0.0
 
 
 async def _replying_since(call_id: str, since: float, timeout: float = 30.0) -> None:
@@ -142,12 +144,12 @@ async def _asker(address) -> dict:
     result["greeting_at"] = await caller.wait_audio(connected, timeout=10)
     await asyncio.sleep(1.5)
     started, ended = await caller.say(_clip(ASKED))
-    result["greeting_stop_s"] = _stop_after(caller, started)
+    result["greeting_stop_s"] = caller.stopped_after(started)
     first = await caller.wait_audio(ended + 0.05, timeout=60)
     result["first_audio_s"] = first and first - ended
     await asyncio.sleep(1.5)
     started, ended = await caller.say(_clip(INTERRUPTION))
-    result["answer_stop_s"] = _stop_after(caller, started)
+    result["answer_stop_s"] = caller.stopped_after(started)
     result["second_answer_at"] = await caller.wait_audio(ended + 0.05, timeout=60)
     await asyncio.sleep(1.0)
     result["pressed_9"] = caller.press("9")
@@ -336,6 +338,132 @@ def test_concurrent_calls_stay_apart(calls):
     assert len(asker_heard) >= 2
     assert len({calls[who]["id"] for who in ("asker", "transferred", "listener")}) == 3
     assert calls["server"].active_calls == 0  # hung up, transferred and dropped calls all ended
+
+
+# --- barge-in: a backchannel, a question and the line's echo over a playing reply -------------------
+
+def _gaps(frames, since: float, longer_than: float = 0.15) -> list[tuple[float, float]]:
+    """(last frame before, first frame after) of every pause in the bridge's audio after `since`."""
+    times = [r.at for r in frames if r.at >= since]
+    return [(a, b) for a, b in zip(times, times[1:]) if b - a > longer_than]
+
+
+async def _backchannel_then_question(address, backchannel: np.ndarray) -> dict:
+    """Says 네 over the greeting, hears it go on, then asks a question over it."""
+    caller = await Caller.connect(*address)
+    result = {"id": str(caller.call_id)}
+    await caller.wait_audio(time.monotonic(), timeout=30)
+    await asyncio.sleep(1.0)
+    started, _ = await caller.say(trim_silence(backchannel, PHONE_RATE))
+    result["backchannel_at"] = started
+    await _event_since(result["id"], ReplyResumed, started)
+    await asyncio.sleep(1.0)
+    result["gaps"] = _gaps(caller.audio(), started)
+    started, ended = await caller.say(_clip(INTERRUPTION))
+    result["question_at"] = started
+    result["question_stop_s"] = caller.stopped_after(started)
+    result["answer_at"] = await caller.wait_audio(ended + 0.05, timeout=60)
+    await caller.hang_up()
+    return result
+
+
+async def _event_since(call_id: str, kind: type, since: float, timeout: float = 30.0) -> float | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for at, event in bridge().events[call_id]:
+            if at > since and isinstance(event, kind):
+                return at
+        await asyncio.sleep(0.05)
+    return None
+
+
+async def _caller_with_echo(address) -> dict:
+    """A line that sends the bridge's voice back (120 ms, 12 dB down, over line noise): the whole
+    greeting is heard, a question asked, and another question asked over the answer."""
+    caller = await Caller.connect(*address, echo=LineEcho(delay_s=0.12, loss_db=12.0, noise_db=-55.0))
+    result = {"id": str(caller.call_id)}
+    connected = time.monotonic()
+    await caller.wait_audio(connected, timeout=30)
+    result["greeting_end"] = await caller.wait_quiet(1.0, timeout=60)
+    result["greeting_s"] = len(caller.audio(connected, (result["greeting_end"] or 0) + 0.001)) * 0.02
+    started, ended = await caller.say(_clip(ASKED))
+    first = await caller.wait_audio(ended + 0.05, timeout=60)
+    result["asked_at"], result["answer_at"] = started, first
+    await asyncio.sleep(1.5)
+    started, ended = await caller.say(_clip(INTERRUPTION))
+    result["interrupted_at"] = started
+    result["interruption_stop_s"] = caller.stopped_after(started)
+    result["second_answer_at"] = await caller.wait_audio(ended + 0.05, timeout=60)
+    await caller.hang_up()
+    return result
+
+
+@pytest.fixture(scope="module")
+def barge_calls(bridge_server):
+    """A backchannel and a question over the greeting, and a call whose line echoes, at once."""
+    _, address = bridge_server
+    # A real 네 / 예 cut from a recording, loud enough for the phone's voice detector to open on.
+    backchannel = next(b for b in backchannel_clips()
+                       if heard_as_speech(phone_audio_of(b.audio), PhoneVadSettings(), PHONE_RATE))
+
+    async def together():
+        return await asyncio.gather(_backchannel_then_question(address, phone_audio_of(backchannel.audio)),
+                                    _caller_with_echo(address))
+
+    backchannel_call, echo_call = asyncio.run(together())
+    return {"backchannel": backchannel_call, "echo": echo_call, "backchannel_clip": backchannel.name}
+
+
+def phone_audio_of(audio: np.ndarray) -> np.ndarray:
+    return to_int16(resample(audio, 16000, PHONE_RATE))
+
+
+def _call_events(call: dict, kind=None) -> list[tuple[float, object]]:
+    return [(at, e) for at, e in bridge().events[call["id"]] if kind is None or isinstance(e, kind)]
+
+
+def test_a_backchannel_over_the_greeting_pauses_it_and_it_goes_on(barge_calls):
+    call = barge_calls["backchannel"]
+    paused = _call_events(call, ReplyPaused)
+    resumed = _call_events(call, ReplyResumed)
+    assert paused and paused[0][1].turn == 1, barge_calls["backchannel_clip"]
+    assert resumed and resumed[0][1].turn == 1 and resumed[0][0] < call["question_at"]
+    # Which reason depends on what Whisper made of the 네 (tests/test_replay_barge_in.py checks that
+    # deterministically), or, on a loaded machine, on its taking longer than the patience for it.
+    assert resumed[0][1].reason in ("backchannel", "not_speech", "unclear", "timeout")
+    # The caller heard the greeting stop within 300 ms of the 네, then go on after it.
+    stop, restart = call["gaps"][0]
+    assert stop - call["backchannel_at"] < BARGE_IN_LIMIT_S
+    assert restart - stop == pytest.approx(resumed[0][1].paused_s, abs=0.2)
+    # Not a turn: nothing was answered before the question, nor cut.
+    before = [e for at, e in _call_events(call) if at < call["question_at"]]
+    assert not [e for e in before if isinstance(e, (Interrupted, Transcript))]
+
+
+def test_a_question_over_the_greeting_cuts_it_and_is_answered(barge_calls):
+    call = barge_calls["backchannel"]
+    assert call["question_stop_s"] < BARGE_IN_LIMIT_S
+    cut = [e for at, e in _call_events(call, Interrupted) if at > call["question_at"]]
+    assert [(e.turn, e.reason) for e in cut] == [(1, "speech")]
+    heard = [e for at, e in _call_events(call, Transcript) if at > call["question_at"]]
+    assert heard and heard[0].text and call["answer_at"] is not None
+
+
+def test_the_lines_echo_of_the_reply_does_not_interrupt_it(barge_calls):
+    call = barge_calls["echo"]
+    assert call["greeting_s"] > 4.0
+    greeting = [e for at, e in _call_events(call) if at <= call["greeting_end"]]
+    assert not [e for e in greeting if isinstance(e, (SpeechStarted, ReplyPaused, Interrupted))]
+    answer = [e for at, e in _call_events(call) if call["answer_at"] <= at < call["interrupted_at"]]
+    assert not [e for e in answer if isinstance(e, (SpeechStarted, ReplyPaused, Interrupted))]
+
+
+def test_a_question_over_the_echo_still_cuts_the_reply(barge_calls):
+    call = barge_calls["echo"]
+    assert call["answer_at"] is not None  # the question asked over a quiet (echoing) line was answered
+    assert call["interruption_stop_s"] < BARGE_IN_LIMIT_S
+    cut = [e for at, e in _call_events(call, Interrupted) if at > call["interrupted_at"]]
+    assert cut and cut[0].reason == "speech" and call["second_answer_at"] is not None
 
 
 # --- calls that go wrong ----------------------------------------------------------------------

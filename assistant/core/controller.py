@@ -20,6 +20,16 @@ Threading contract
   output at once (the resident hears silence now); the step already running
   on the turn lane finishes there and the reply's generator is closed right
   after it, on the same lane, before the next reply's first step.
+- Barge-in (hands-free): speech starting over a reply pauses the output at
+  once and the reply goes on being made behind the pause; `barge_in.py`
+  decides whether it resumes or is cut. A short utterance over a reply is
+  recognized in the engine's background pool (`Pipeline.recognize`), not on
+  the turn lane, where it would wait behind the reply's synthesis; its
+  transcript is judged on the listen lane (Kiwi) and, if it is a question,
+  answered without being recognized again.
+- An `EchoGuard` (stt/echo.py), when the channel has one, screens every
+  microphone frame on the listen lane before endpointing, so that the
+  assistant's own voice coming back does not count as the resident speaking.
 - All timing comes from the `Clock`, so tests and the scenario runner run the
   same code in virtual time.
 """
@@ -30,12 +40,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
+from ..stt.echo import EchoGuard
+from . import barge_in
+from .barge_in import BargeInPolicy
 from .clock import Clock, LoopClock
 from .event_pump import EventPump
 from .events import (
@@ -47,15 +61,20 @@ from .events import (
     EventStream,
     Handoff,
     Interrupted,
+    InterruptReason,
     Notice,
     ReplyAudio,
+    ReplyPaused,
+    ReplyResumed,
     ResetReason,
+    ResumeReason,
     ServiceCard,
     SpeechEnded,
     SpeechStarted,
     State,
     StateChanged,
     Timings,
+    Transcript,
 )
 from .lanes import Lane
 from .output import AudioOutput
@@ -78,9 +97,14 @@ class Pipeline(Protocol):
     def listen(self, samples: np.ndarray, sample_rate: int) -> list[Event]: ...
     def end_of_audio(self) -> list[Event]: ...
     def reset_listening(self) -> None: ...
+    @property
+    def voiced_s(self) -> float: ...
+
+    # Any thread: recognition in a background pool of its own.
+    def recognize(self, ended: SpeechEnded) -> Future[Transcript]: ...
 
     # The turn lane.
-    def respond(self, ended: SpeechEnded) -> EventStream: ...
+    def respond(self, ended: SpeechEnded, heard: Transcript | None = None) -> EventStream: ...
     def ask_text(self, text: str) -> EventStream: ...
     def say(self, text: str, kind: AnswerKind = "notice") -> EventStream: ...
     def replay_or_say(self, text: str) -> EventStream: ...
@@ -115,6 +139,7 @@ class TurnPolicy:
     end_on_idle: bool
     # After telling the resident whom to call, end the conversation (the phone hangs up).
     end_after_handoff: bool
+    barge_in: BargeInPolicy = field(default_factory=BargeInPolicy)
 
 
 class SpeechHandle:
@@ -125,6 +150,7 @@ class SpeechHandle:
         self._output = output
         self.task: asyncio.Task[None] | None = None
         self.interrupted = False
+        self.audible = False  # some of its audio has gone to the output
 
     def interrupt(self) -> None:
         """Stop now: the output goes silent and the reply's work stops at its next step."""
@@ -141,6 +167,16 @@ class SpeechHandle:
             await asyncio.wait([self.task])
 
 
+@dataclass
+class _Paused:
+    """A reply silenced by speech over it, until that speech is judged."""
+
+    reply: SpeechHandle
+    since: float
+    # One per utterance that ended while the reply was paused, judged in parallel.
+    judging: list[asyncio.Task[None]] = field(default_factory=list)
+
+
 class _Marker(Enum):
     FINISH = "finish"  # the resident says the question is finished (말하기 pressed again)
     DROP = "drop"  # forget a half-heard question (a button was pressed instead)
@@ -148,11 +184,13 @@ class _Marker(Enum):
 
 class Controller:
     def __init__(self, session: Pipeline, output: AudioOutput, emit: Emit, policy: TurnPolicy, *,
-                 clock: Clock | None = None, listen_lane: Lane | None = None, turn_lane: Lane | None = None):
+                 clock: Clock | None = None, listen_lane: Lane | None = None, turn_lane: Lane | None = None,
+                 echo: EchoGuard | None = None):
         self.session = session
         self.output = output
         self.policy = policy
         self.clock = clock or LoopClock()
+        self.echo = echo
         self._emit = emit
         self.listen_lane = listen_lane or Lane("listen")
         self.turn_lane = turn_lane or Lane("turn")
@@ -162,7 +200,9 @@ class Controller:
         self.card: ServiceCard | None = None  # the service being discussed, for 상담원 연결
         self.ended: str | None = None
         self._reply: SpeechHandle | None = None
-        self._frames: asyncio.Queue[tuple[np.ndarray, int] | _Marker] = asyncio.Queue()
+        self._paused: _Paused | None = None
+        # Microphone frames with the clock time they arrived (for the echo check).
+        self._frames: asyncio.Queue[tuple[np.ndarray, int, float] | _Marker] = asyncio.Queue()
         self._speech_open = False
         self._dirty = False  # something of this resident's is on screen or in memory
         self._last_activity = 0.0
@@ -182,7 +222,7 @@ class Controller:
 
     async def close(self) -> None:
         """The resident left (page closed, caller hung up): stop, and forget them."""
-        for task in self._tasks:
+        for task in [*self._tasks, *(self._paused.judging if self._paused is not None else ())]:
             task.cancel()
         await self._interrupt(notify=False)
         # Queued behind whatever step is still running, so nothing is left afterwards.
@@ -200,6 +240,9 @@ class Controller:
         while True:
             await self.listen_lane.drained()
             await self.turn_lane.drained()
+            judging = [t for t in self._paused.judging if not t.done()] if self._paused is not None else []
+            if judging:
+                await asyncio.wait(judging)
             for _ in range(10):
                 await asyncio.sleep(0)
             if not self._frames.qsize() and not self.listen_lane._in_flight and not self.turn_lane._in_flight:
@@ -209,7 +252,7 @@ class Controller:
     def hear(self, samples: np.ndarray, sample_rate: int) -> None:
         """A microphone frame (any rate, int16 or float). Dropped unless the conversation listens."""
         if self._accepting():
-            self._frames.put_nowait((samples, sample_rate))
+            self._frames.put_nowait((samples, sample_rate, self.clock.now()))
 
     async def talk(self) -> None:
         """The 말하기 button: listen; while listening, the question is finished; while replying, cut in."""
@@ -280,6 +323,7 @@ class Controller:
     async def _listen_loop(self) -> None:
         while True:
             item = await self._frames.get()
+            voiced_s = 0.0
             if item is _Marker.FINISH:
                 events = await self.listen_lane.run(self.session.end_of_audio)
                 if not events and not self.replying:
@@ -289,24 +333,82 @@ class Controller:
                 self._speech_open = False
                 continue
             elif self._accepting():
-                events = await self.listen_lane.run(self.session.listen, *item)
+                events, voiced_s = await self.listen_lane.run(self._listen, *item)
             else:
                 continue
             for event in events:
                 await self._on_speech(event)
+            if self._paused is not None and self._speech_open and voiced_s >= self.policy.barge_in.confirm_s:
+                await self._interrupt(reason="speech")  # talking on: a turn of the resident's own
+
+    def _listen(self, samples: np.ndarray, sample_rate: int, at: float) -> tuple[list[Event], float]:
+        """The listen lane's step for one frame: the echo check, endpointing, how long speech has lasted."""
+        if self.echo is not None:
+            samples = self.echo.screen(samples, sample_rate, at)
+        return self.session.listen(samples, sample_rate), self.session.voiced_s
 
     async def _on_speech(self, event: Event) -> None:
         self._touch()
         if isinstance(event, SpeechStarted):
             self._speech_open = True
-            if self.replying:  # barge-in: the resident talks, the assistant listens
-                await self._interrupt()
+            if self.replying and self._paused is None:
+                await self._pause_reply()
             await self._set_state(State.LISTENING)
             await self._emit(event)
         elif isinstance(event, SpeechEnded):
             self._speech_open = False
             await self._emit(event)
-            self._start_reply(lambda: self.session.respond(event), spoken=True)
+            paused = self._paused
+            if paused is not None:  # short: it went quiet before the confirm time
+                paused.judging.append(asyncio.create_task(self._judge(paused, event), name="barge-in"))
+            else:
+                self._start_reply(lambda: self.session.respond(event), spoken=True)
+
+    # --- barge-in ------------------------------------------------------------------------
+    async def _pause_reply(self) -> None:
+        """Speech over a reply: silence it now, keep it, and listen (the reply goes on being made)."""
+        reply = self._reply
+        assert reply is not None
+        self.output.pause()
+        self._paused = _Paused(reply, self.clock.now())
+        await self._emit(ReplyPaused(reason="speech", turn=reply.turn))
+
+    async def _judge(self, paused: _Paused, ended: SpeechEnded) -> None:
+        """A short utterance over a paused reply: resume the reply, or cut it and answer."""
+        recognizing: asyncio.Future[Transcript] = asyncio.wrap_future(self.session.recognize(ended))
+        patience: asyncio.Future[None] = asyncio.ensure_future(self.clock.sleep(self.policy.barge_in.judge_within_s))
+        either: list[asyncio.Future[Any]] = [recognizing, patience]
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        patience.cancel()
+        if not recognizing.done() and self._may_resume(paused):
+            # A busy machine: the resident is not kept waiting in silence. Should it
+            # turn out to be a question, it still cuts the reply, then.
+            await self._resume(paused, "timeout")
+        try:
+            heard = await recognizing
+            verdict = await self.listen_lane.run(barge_in.judge, heard, self.policy.barge_in)
+        except Exception:
+            log.exception("barge-in: recognizing the utterance failed; the reply goes on")
+            heard, verdict = None, barge_in.Verdict("resume", "not_speech")
+        if verdict.reason is None:
+            if self._reply is paused.reply and not paused.reply.done():  # paused still, or resumed meanwhile
+                await self._interrupt(reason="question")
+                self._start_reply(lambda: self.session.respond(ended, heard), spoken=True)
+        elif self._may_resume(paused):
+            await self._resume(paused, verdict.reason)
+
+    def _may_resume(self, paused: _Paused) -> bool:
+        """Still paused by this speech, the resident silent, and no other utterance of theirs being judged
+        (else those words decide)."""
+        others = [t for t in paused.judging if t is not asyncio.current_task() and not t.done()]
+        return self._paused is paused and not self._speech_open and not others
+
+    async def _resume(self, paused: _Paused, reason: ResumeReason) -> None:
+        self._paused = None
+        self.output.resume()
+        await self._emit(ReplyResumed(reason=reason, paused_s=round(self.clock.now() - paused.since, 3),
+                                      turn=paused.reply.turn))
+        await self._set_state(State.SPEAKING if paused.reply.audible else State.THINKING)
 
     # --- replies -----------------------------------------------------------------------
     def _start_reply(self, make_events: Callable[[], EventStream], *, spoken: bool = False,
@@ -315,6 +417,7 @@ class Controller:
         previous = self._reply
         if previous is not None:
             previous.interrupt()
+        self._paused = None
         self._dirty = True
         self.turn += 1
         handle = SpeechHandle(self.turn, self.output)
@@ -338,16 +441,19 @@ class Controller:
             if spoken and self.policy.prompts.thinking:
                 # Heard at once; the answer follows it as soon as it is ready.
                 for chunk in await self.turn_lane.run(self.session.prompt_chunks, self.policy.prompts.thinking):
+                    handle.audible = True
                     await self.output.play(replace(chunk, turn=handle.turn))
             pump = EventPump(make_events(), self.turn_lane)
             async for event in pump:
                 event = replace(event, turn=handle.turn)
-                if isinstance(event, ReplyAudio) and self.state != State.SPEAKING:
+                # While paused the resident is speaking: the screen says 듣는 중 until it resumes.
+                if isinstance(event, ReplyAudio) and self.state != State.SPEAKING and self._paused is None:
                     await self._set_state(State.SPEAKING)
                 await self._emit(event)
                 if isinstance(event, Answer) and event.card is not None:
                     self.card = event.card
                 if isinstance(event, ReplyAudio):
+                    handle.audible = True
                     await self.output.play(event)
                 if isinstance(event, Timings):
                     break
@@ -362,6 +468,8 @@ class Controller:
         finally:
             if pump is not None:
                 pump.close()
+        if self._paused is not None and self._paused.reply is handle:
+            self._paused = None  # it ended while paused (the output went away)
         if self._reply is handle:
             self._reply = None
             self._touch()
@@ -377,15 +485,16 @@ class Controller:
         self._listening_since = self.clock.now()
         await self._set_state(State.LISTENING)
 
-    async def _interrupt(self, notify: bool = True) -> None:
+    async def _interrupt(self, notify: bool = True, reason: InterruptReason = "input") -> None:
         handle, self._reply = self._reply, None
+        self._paused = None
         if handle is None or handle.done():
             return
         handle.interrupt()
         with contextlib.suppress(asyncio.CancelledError):
             await handle.wait()
         if notify:
-            await self._emit(Interrupted(turn=handle.turn))
+            await self._emit(Interrupted(reason=reason, turn=handle.turn))
 
     async def _stop_everything(self) -> None:
         """A button or a typed question: stop the reply and forget a half-heard question."""

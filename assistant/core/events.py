@@ -216,9 +216,43 @@ class StateChanged(Event):
     hands_free: bool
 
 
+# speech: the resident went on speaking over the reply past the barge-in confirm time;
+# question: a short utterance over the reply was recognized as words to answer;
+# input: a button, a key or a typed question.
+InterruptReason = Literal["speech", "question", "input"]
+
+
 @dataclass(frozen=True)
 class Interrupted(Event):
     """The reply of `turn` was cut: stop playing its audio at once."""
+
+    reason: InterruptReason = "input"
+
+
+# speech: the resident started speaking over the reply (hands-free barge-in).
+PauseReason = Literal["speech"]
+# backchannel: a short 응 / 네 / 음; not_speech: nothing usable was recognized
+# (a cough, a knock, noise on the line); unclear: words, but heard too unsurely
+# to stop a reply for; timeout: not recognized in time (a busy machine), so the
+# reply goes on meanwhile.
+ResumeReason = Literal["backchannel", "not_speech", "unclear", "timeout"]
+
+
+@dataclass(frozen=True)
+class ReplyPaused(Event):
+    """The reply of `turn` went silent but is kept: it either resumes where it
+    stopped (`ReplyResumed`) or is cut (`Interrupted`). Stop playing it at once."""
+
+    reason: PauseReason = "speech"
+
+
+@dataclass(frozen=True)
+class ReplyResumed(Event):
+    """The paused reply of `turn` goes on from where it stopped; the utterance that
+    paused it was not a turn of its own."""
+
+    reason: ResumeReason
+    paused_s: float  # how long the resident heard nothing of the reply
 
 
 @dataclass(frozen=True)

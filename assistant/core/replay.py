@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 
 from ..audio import ENGINE_RATE
+from ..config import VadSettings
 from .clock import VirtualClock
 from .controller import Controller, TurnPolicy
 from .engine import Engine
@@ -51,13 +52,14 @@ class Exchange:
 class ReplayedConversation:
     """Use as `async with ReplayedConversation(engine) as conversation:`."""
 
-    def __init__(self, engine: Engine, policy: TurnPolicy = REPLAY_POLICY):
+    def __init__(self, engine: Engine, policy: TurnPolicy = REPLAY_POLICY, vad: VadSettings | None = None):
+        """`vad`: another channel's endpointing (the phone's), instead of the engine's."""
         self.clock = VirtualClock()
         self.events: list[Event] = []
         # Recognition started early (before a turn has surely ended) is waited
         # for like any other work, so it is never "still running" in virtual time.
         self._early = Lane("replay-early")
-        self.session = Session(engine, early_recognition=self._early)
+        self.session = Session(engine, vad=vad, early_recognition=self._early)
         self.controller = Controller(self.session, RecordingOutput(self.clock), self._emit, policy,
                                      clock=self.clock, listen_lane=Lane("replay-listen"),
                                      turn_lane=Lane("replay-turn"))
@@ -78,24 +80,32 @@ class ReplayedConversation:
         await self._early.drained()
         await self.controller.settled()
 
-    async def ask(self, text: str) -> list[Exchange]:
+    async def ask(self, text: str, *, wait: bool = True) -> list[Exchange]:
+        """A typed question; `wait=False` returns as its reply starts, so that the
+        resident can speak over it (`listen`, then `say`)."""
         start = len(self.events)
         await self.controller.ask(text)
-        await self._until_replied()
+        await (self._until_replied() if wait else self._settle())
         return self._exchanges(start)
 
     async def say(self, audio: np.ndarray) -> list[Exchange]:
         """A recording (float32 16 kHz) as a microphone delivers it, then silence."""
         start = len(self.events)
-        step = int(ENGINE_RATE * FRAME_S)
-        silence = np.zeros(int(ENGINE_RATE * TRAILING_SILENCE_S), np.float32)
-        for audio_part in (audio, silence):
-            for offset in range(0, len(audio_part), step):
-                self.controller.hear(audio_part[offset:offset + step], ENGINE_RATE)
-                await self._settle()
-                await self.clock.advance(FRAME_S)
+        await self._hear(audio)
+        await self.listen(TRAILING_SILENCE_S)
         await self._until_replied()
         return self._exchanges(start)
+
+    async def listen(self, seconds: float) -> None:
+        """Time goes by with the microphone open on a quiet room (a reply goes on playing)."""
+        await self._hear(np.zeros(int(ENGINE_RATE * seconds), np.float32))
+
+    async def _hear(self, audio: np.ndarray) -> None:
+        step = int(ENGINE_RATE * FRAME_S)
+        for offset in range(0, len(audio), step):
+            self.controller.hear(audio[offset:offset + step], ENGINE_RATE)
+            await self._settle()
+            await self.clock.advance(FRAME_S)
 
     async def _until_replied(self) -> None:
         waited = 0.0

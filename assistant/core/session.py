@@ -112,6 +112,11 @@ class Session:
         """The input stream ended (or the resident said they are done): close an utterance still open."""
         return self._translate(self._endpointer.flush(), reason="end_of_input")
 
+    @property
+    def voiced_s(self) -> float:
+        """How long the resident has been voicing the utterance now open (barge-in's confirm time)."""
+        return self._endpointer.voiced_s
+
     def reset_listening(self) -> None:
         """Forget any partial utterance."""
         self._endpointer.reset()
@@ -161,29 +166,55 @@ class Session:
         self.reset_listening()
         self.forget()
 
-    # --- the turn (the turn lane) -------------------------------------------------
-    def _transcribe(self, audio: np.ndarray) -> TranscriptResult:
+    # --- recognition off the lanes (barge-in) --------------------------------------
+    def recognize(self, ended: SpeechEnded) -> Future[Transcript]:
+        """Recognize an utterance in the background pool, from any thread: a short one
+        spoken over a reply is judged without waiting behind the reply's synthesis.
+        The recognition started early for this same audio is reused, not repeated."""
+        if ended.audio is None:
+            raise ValueError("recognize() needs the utterance's audio")
+        recognized: Future[Transcript] = Future()
+
+        def done(future: Future[TranscriptResult]) -> None:
+            try:
+                recognized.set_result(_transcript(future.result()))
+            except Exception as err:  # delivered to whoever awaits it
+                recognized.set_exception(err)
+
+        self._recognition(ended.audio).add_done_callback(done)
+        return recognized
+
+    def _recognition(self, audio: np.ndarray) -> Future[TranscriptResult]:
+        early = self._take_early(audio)
+        return early if early is not None else self._early_pool.submit(self.engine.transcriber.transcribe, audio)
+
+    def _take_early(self, audio: np.ndarray) -> Future[TranscriptResult] | None:
+        """The early recognition, if it was of exactly this audio; it is used up either way."""
         with self._early_lock:
             early, self._early = self._early, None
-        if early is not None and early[0] == len(audio):
-            return early[1].result()
-        return self.engine.transcriber.transcribe(audio)
+        return early[1] if early is not None and early[0] == len(audio) else None
 
-    def respond(self, ended: SpeechEnded) -> EventStream:
-        """Recognize one utterance and answer it."""
+    # --- the turn (the turn lane) -------------------------------------------------
+    def _transcribe(self, audio: np.ndarray) -> TranscriptResult:
+        early = self._take_early(audio)
+        return early.result() if early is not None else self.engine.transcriber.transcribe(audio)
+
+    def respond(self, ended: SpeechEnded, heard: Transcript | None = None) -> EventStream:
+        """Recognize one utterance and answer it; `heard`: it is recognized already (`recognize`)."""
         start = perf_counter()
         timings = {"endpoint": ended.waited_ms}
-        if ended.audio is None:
-            raise ValueError("respond() needs the utterance's audio")
-        result = self._transcribe(ended.audio)
-        timings["stt"] = _ms(start)
-        yield Transcript(text=result.text, confidence=round(result.confidence, 3), rejected=result.rejected)
-        if result.rejected:
-            log.info("transcript rejected: %s", result.rejected)
+        if heard is None:
+            if ended.audio is None:
+                raise ValueError("respond() needs the utterance's audio")
+            heard = _transcript(self._transcribe(ended.audio))
+            timings["stt"] = _ms(start)
+        yield heard
+        if heard.rejected:
+            log.info("transcript rejected: %s", heard.rejected)
             yield from self._deliver(Answer(prompts.DID_NOT_HEAR, prompts.DID_NOT_HEAR, "repeat"), timings, start)
             return
-        log.debug("heard: %s", mask_personal(result.text))
-        yield from self._answer(result.text, timings, start,
+        log.debug("heard: %s", mask_personal(heard.text))
+        yield from self._answer(heard.text, timings, start,
                                 preface=prompts.CUT_SHORT if ended.reason == "max_length" else "")
 
     def ask_text(self, text: str) -> EventStream:
@@ -270,3 +301,7 @@ class Session:
                 yield ReplyAudio(samples=chunk, sample_rate=synthesizer.sample_rate, index=index)
         timings["total"] = _ms(start)
         yield Timings(ms=timings)
+
+
+def _transcript(result: TranscriptResult) -> Transcript:
+    return Transcript(text=result.text, confidence=round(result.confidence, 3), rejected=result.rejected)

@@ -145,6 +145,11 @@ class Endpointer:
         self._ending_windows = self._trailing_windows
         self._ending_reason: EndReason = "silence"
 
+    @property
+    def voiced_s(self) -> float:
+        """Voiced time of the utterance now open (pauses inside it not counted); 0 between utterances."""
+        return _seconds(self._voiced_windows) if self._utterance is not None else 0.0
+
     def process(self, frame: np.ndarray) -> list[EndpointEvent]:
         """Feed float32 16 kHz mono samples of any length; returns the events they complete."""
         samples = np.concatenate([self._pending, np.asarray(frame, dtype=np.float32).ravel()])

@@ -2,7 +2,12 @@
 
 One device per process. The page in front of the kiosk attaches itself as the
 listener of microphone frames; reply audio goes to a playback queue that the
-speaker's callback drains, so a reply can be cut off at once.
+speaker's callback drains, so a reply can be paused or cut off at once.
+
+The speaker is next to the microphone and nothing cancels its echo, so
+everything the speaker plays is told to `echo` (stt/echo.py), stamped on the
+monotonic clock the event loop also keeps: the conversation's listening then
+does not take the assistant's own voice for the resident's.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
+from time import monotonic
 
 import numpy as np
 
 from assistant.audio import ENGINE_RATE, resample, to_mono_float
 from assistant.config import KioskSettings
+from assistant.stt.echo import EchoGuard
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +40,9 @@ class AudioDevice:
         self._listener: Listener | None = None
         self._queue: deque[np.ndarray] = deque()
         self.volume = 1.0  # 소리 크게/작게 on the page; 1.0 plays replies as synthesized
+        self._paused = False
         self._lock = threading.Lock()
+        self.echo = EchoGuard()
         self._input = sd.InputStream(device=input_device, channels=1, dtype="int16", samplerate=input_rate,
                                      blocksize=int(input_rate * FRAME_S), callback=self._on_input)
         self._output = sd.OutputStream(device=output_device, channels=1, dtype="float32",
@@ -71,9 +80,23 @@ class AudioDevice:
         with self._lock:
             self._queue.append(audio)
 
+    def pause(self) -> None:
+        """Silence now; what is queued stays, the rest of the sentence included."""
+        with self._lock:
+            self._paused = True
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
     def stop(self) -> None:
         with self._lock:
             self._queue.clear()
+            self._paused = False
 
     @property
     def playing(self) -> bool:
@@ -94,7 +117,7 @@ class AudioDevice:
     def _on_output(self, outdata, frames, time, status) -> None:
         filled = 0
         with self._lock:
-            while filled < frames and self._queue:
+            while filled < frames and self._queue and not self._paused:
                 head = self._queue[0]
                 take = min(frames - filled, len(head))
                 outdata[filled:filled + take, 0] = np.clip(head[:take] * self.volume, -1.0, 1.0)
@@ -104,6 +127,9 @@ class AudioDevice:
                 else:
                     self._queue[0] = head[take:]
         outdata[filled:] = 0
+        if filled:
+            # Heard from the speaker after the stream's output latency.
+            self.echo.sent(outdata[:filled, 0].copy(), self.output_rate, monotonic() + self._output.latency)
 
 
 def _input_rate(sd, device) -> int:

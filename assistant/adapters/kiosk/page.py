@@ -28,6 +28,7 @@ from ...core.events import (
 from ...core.output import AudioOutput
 from ...core.prompts import KIOSK
 from ...core.session import Session
+from ...stt.echo import EchoGuard
 from .outputs import BrowserOutput, DeviceOutput
 from .protocol import Command as PageCommand
 from .staff import TAKEN, HelpRequest, StaffDesk, handoff_prompts
@@ -49,13 +50,14 @@ def kiosk_policy(settings: Settings, staff_on_call: bool = False) -> TurnPolicy:
 
 class KioskPage:
     def __init__(self, engine: Engine, settings: Settings, send: Send, output: AudioOutput,
-                 staff: StaffDesk | None = None):
+                 staff: StaffDesk | None = None, echo: EchoGuard | None = None):
+        """`echo`: the kiosk's own speaker is heard by its microphone (the page's browser cancels its own)."""
         self.settings = settings
         self._send = send
         self.output = output
         self.staff = staff or StaffDesk(None)
         policy = kiosk_policy(settings, staff_on_call=self.staff.enabled)
-        self.controller = Controller(Session(engine), output, self._on_event, policy)
+        self.controller = Controller(Session(engine), output, self._on_event, policy, echo=echo)
         self._question: str | None = None  # the last question asked, for 상담원 연결
 
     async def open(self, hello: dict) -> None:
@@ -116,7 +118,7 @@ def _message(event: Event) -> dict:
     if isinstance(event, StateChanged):
         return {"type": "state", "state": event.state.value, "hands_free": event.hands_free, "turn": event.turn}
     if isinstance(event, Interrupted):
-        return {"type": "interrupted", "turn": event.turn}
+        return {"type": "interrupted", "turn": event.turn, "reason": event.reason}
     if isinstance(event, Handoff):
         return {"type": "agent", "service": event.service, "phones": [asdict(p) for p in event.phones],
                 "office_phone": event.office_phone}

@@ -18,9 +18,10 @@ Server -> page
   text    JSON: `hello` once, `state` on every change, the session's events
           (`Event.to_json()`: SpeechStarted, SpeechEnded, Transcript, ServicesFound,
           Answer + `card`, `choices`, ReplyAudio, Timings, Notice) each with its `turn`,
-          `interrupted`, `agent` (numbers; `staff`: {id, status} when staff were called,
-          null where no staff page is configured), `staff` {id, status: "taken"} (someone
-          is coming), `reset`
+          `interrupted` {turn, reason}, `agent` (numbers; `staff`: {id, status} when staff were
+          called, null where no staff page is configured), `staff` {id, status: "taken"} (someone
+          is coming), `reset`; barge-in: `ReplyPaused` (stop playing now, keep the rest) and
+          `ReplyResumed` (play on from there)
   binary  one spoken sentence: uint32 LE sample rate, uint32 LE turn, then 16-bit LE mono PCM,
           played in order; a spoken question's turn starts with the "네, 찾아볼게요." cue. Sent
           only when the page is the audio source (the device speaker plays it otherwise)

@@ -90,7 +90,7 @@ async def _converse(websocket: WebSocket, settings: Settings, engine: Engine, de
 
     loop = asyncio.get_running_loop()
     output = DeviceOutput(device) if device else BrowserOutput(send)
-    conversation = KioskPage(engine, settings, send, output, desk)
+    conversation = KioskPage(engine, settings, send, output, desk, echo=device.echo if device else None)
 
     def from_device(samples, rate) -> None:  # PortAudio's thread
         loop.call_soon_threadsafe(conversation.hear, samples, rate)

@@ -1,7 +1,7 @@
 """One AudioSocket connection = one conversation: frames and keys in, the line's voice out.
 
-Turn-taking (barge-in, prompts, idle goodbye, 상담원 연결) is the core
-controller's; this module only translates AudioSocket frames to controller
+Turn-taking (barge-in, prompts, idle goodbye, 상담원 연결) and the echo
+check are the core's; this module only translates AudioSocket frames to controller
 input and the controller's end of a conversation to a hang-up.
 
 Logs name a call by its UUID only: never audio, transcripts or digits pressed.
@@ -18,9 +18,10 @@ import numpy as np
 
 from ...core.clock import LoopClock
 from ...core.controller import Command, Controller, TurnPolicy
-from ...core.events import ConversationEnded, Event, Timings
+from ...core.events import ConversationEnded, Event, Interrupted, ReplyPaused, ReplyResumed, Timings
 from ...core.prompts import PHONE
 from ...core.session import Session
+from ...stt.echo import EchoGuard
 from .line import LineOutput, PhoneEncoder
 from .protocol import HANGUP, Kind, ProtocolError, read_frame
 
@@ -50,7 +51,8 @@ class PhoneCall:
         self._loop = asyncio.get_running_loop()
         self._end_reason: str | None = None
         self._bad_frames = 0
-        self.line = LineOutput(writer, LoopClock())
+        # The caller's line may send the assistant's voice back (a hybrid's echo).
+        self.line = LineOutput(writer, LoopClock(), echo=EchoGuard() if server.settings.echo_guard else None)
         self.controller: Controller | None = None
 
     async def run(self, busy: bool = False) -> None:
@@ -66,7 +68,8 @@ class PhoneCall:
             # Narrowband audio has nothing above 4 kHz for a sharp filter to keep,
             # and the default filter would make barge-in 66 ms later.
             session = Session(self.server.engine, vad=self.server.settings.vad, resample_quality="QQ")
-            self.controller = Controller(session, self.line, self._on_event, phone_policy(self.server))
+            self.controller = Controller(session, self.line, self._on_event, phone_policy(self.server),
+                                         echo=self.line.echo)
             await self.controller.open()
             await self._read_frames()
         except ProtocolError as err:  # the stream broke off inside a frame
@@ -162,6 +165,12 @@ class PhoneCall:
         if isinstance(event, Timings):
             log.info("call %s: turn %d %s", self.id, event.turn,
                      " ".join(f"{k}={v:.0f}ms" for k, v in event.ms.items()))
+        elif isinstance(event, ReplyPaused):
+            log.info("call %s: reply %d paused (%s)", self.id, event.turn, event.reason)
+        elif isinstance(event, ReplyResumed):
+            log.info("call %s: reply %d resumed (%s) after %.2f s", self.id, event.turn, event.reason, event.paused_s)
+        elif isinstance(event, Interrupted):
+            log.info("call %s: reply %d cut (%s)", self.id, event.turn, event.reason)
         elif isinstance(event, ConversationEnded):
             self.end(event.reason)
 

@@ -4,6 +4,8 @@ It sends the call UUID first, then a 20 ms frame of 8 kHz audio on a
 real-time clock for as long as the call lasts (silence between utterances, as
 a phone line does), DTMF frames when keys are pressed, and a hangup frame at
 the end. Everything the bridge sends back is recorded with its arrival time.
+With a `LineEcho` the caller's line also sends back what it heard, later and
+quieter, over line noise, as a telephone hybrid does.
 
 Tests and the phone benchmark drive it; by hand it checks a bridge without a PBX:
 
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...audio import load_audio, resample, to_int16
+from ...audio import load_audio, resample, to_int16, trim_silence
 from .protocol import (
     FRAME_BYTES,
     FRAME_S,
@@ -45,14 +47,14 @@ def phone_audio(path: Path) -> np.ndarray:
     return to_int16(resample(load_audio(path), 16000, PHONE_RATE))
 
 
-def trim_silence(samples: np.ndarray, floor_db: float = -35.0) -> np.ndarray:
-    """Drop leading and trailing 20 ms frames quieter than `floor_db` below the
-    loudest one, so that a clip ends where its speech ends."""
-    step = int(PHONE_RATE * FRAME_S)
-    frames = samples[: len(samples) // step * step].astype(np.float32).reshape(-1, step)
-    rms = np.sqrt((frames ** 2).mean(axis=1))
-    loud = np.flatnonzero(rms >= rms.max() * 10 ** (floor_db / 20))
-    return samples[loud[0] * step:(loud[-1] + 1) * step]
+@dataclass(frozen=True)
+class LineEcho:
+    """The echo a line returns: what the caller hears, `delay_s` later, `loss_db` quieter,
+    with line noise `noise_db` below full scale on every frame sent."""
+
+    delay_s: float = 0.12
+    loss_db: float = 12.0
+    noise_db: float = -55.0
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,16 @@ class Caller:
     _tasks: list = field(default_factory=list)
     _closed: asyncio.Event = field(default_factory=asyncio.Event)
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    echo: LineEcho | None = None
+    # Heard frames waiting to come back as echo: (when, samples), oldest first.
+    _echoes: deque = field(default_factory=deque)
+    _noise: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
 
     @classmethod
-    async def connect(cls, host: str, port: int, call_id: uuid.UUID | None = None) -> Caller:
+    async def connect(cls, host: str, port: int, call_id: uuid.UUID | None = None,
+                      echo: LineEcho | None = None) -> Caller:
         reader, writer = await asyncio.open_connection(host, port)
-        caller = cls(reader, writer, call_id or uuid.uuid4())
+        caller = cls(reader, writer, call_id or uuid.uuid4(), echo=echo)
         writer.write(uuid_frame(caller.call_id))
         caller._tasks = [asyncio.create_task(caller._send_clock()), asyncio.create_task(caller._receive())]
         return caller
@@ -151,6 +158,15 @@ class Caller:
         frames = self.audio()
         return frames[-1].at if frames and self._closed.is_set() else None
 
+    def stopped_after(self, since: float, gap_s: float = 0.15) -> float:
+        """How long after `since` the bridge's audio stopped: its last frame before a gap
+        longer than `gap_s` (or its last frame at all)."""
+        frames = self.audio(since)
+        for this, after in zip(frames, frames[1:]):
+            if after.at - this.at > gap_s:
+                return this.at - since
+        return (frames[-1].at - since) if frames else 0.0
+
     def recording(self, since: float = 0.0, until: float = float("inf")) -> np.ndarray:
         """What was heard as int16 8 kHz samples."""
         return np.concatenate([r.frame.samples for r in self.audio(since, until)] or [np.zeros(0, np.int16)])
@@ -164,15 +180,28 @@ class Caller:
                 if isinstance(item, asyncio.Future):  # a marker: when the frames around it were sent
                     item.set_result(time.monotonic())
                     continue
-                self.writer.write(item)
+                self.writer.write(self._with_echo(item) if self.echo is not None else item)
                 await self.writer.drain()
                 next_at += FRAME_S
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
+    def _with_echo(self, frame: bytes) -> bytes:
+        """The frame as the line carries it: with the echo now due (one heard frame
+        per frame sent, as a jitter buffer plays them) and line noise."""
+        assert self.echo is not None
+        samples = np.frombuffer(frame, "<i2", offset=3).astype(np.float32)
+        if self._echoes and self._echoes[0][0] <= time.monotonic():
+            samples += self._echoes.popleft()[1] * 10 ** (-self.echo.loss_db / 20)
+        samples += self._noise.normal(0, 32768 * 10 ** (self.echo.noise_db / 20), len(samples))
+        return next(audio_frames(np.clip(samples, -32768, 32767).astype(np.int16)))
+
     async def _receive(self) -> None:
         try:
             while (frame := await read_frame(self.reader)) is not None:
-                self.received.append(Received(time.monotonic(), frame))
+                now = time.monotonic()
+                self.received.append(Received(now, frame))
+                if self.echo is not None and frame.is_audio:
+                    self._echoes.append((now + self.echo.delay_s, frame.samples.astype(np.float32)))
                 self._arrived.set()
                 if frame.kind == Kind.HANGUP:
                     self.hung_up_by_peer = True
@@ -192,7 +221,7 @@ async def _call(address: str, clip: Path, out: Path | None) -> None:
     greeting = await caller.wait_audio(start, timeout=30)
     print(f"greeting after {greeting - start:.2f} s" if greeting else "no greeting")
     await caller.wait_quiet(1.0, timeout=60)
-    _, spoken = await caller.say(trim_silence(phone_audio(clip)))
+    _, spoken = await caller.say(trim_silence(phone_audio(clip), PHONE_RATE))
     first = await caller.wait_audio(spoken, timeout=30)
     print(f"first reply audio {first - spoken:.2f} s after the end of speech" if first else "no reply")
     await caller.wait_quiet(1.5, timeout=120)

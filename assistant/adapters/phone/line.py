@@ -1,23 +1,27 @@
 """The phone line as an `AudioOutput`: reply chunks -> 20 ms 8 kHz frames, paced in real time.
 
 Asterisk plays frames as they arrive, so the pace here is what the caller
-hears, and dropping the queue silences the caller's earpiece at once
-(barge-in). One sender runs for the whole call.
+hears, and holding or dropping the queue silences the caller's earpiece at
+once (barge-in). One sender runs for the whole call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 
 import numpy as np
 
 from ...audio import StreamResampler, to_int16, to_mono_float
 from ...core.clock import Clock
 from ...core.events import ReplyAudio
-from .protocol import FRAME_BYTES, FRAME_S, PHONE_RATE, audio_frames
+from ...stt.echo import EchoGuard
+from .protocol import FRAME_BYTES, FRAME_S, HEADER, PHONE_RATE, audio_frames
 
 MAX_UNREAD_BYTES = 64 * 1024  # about 4 s of audio the peer has not read: it is gone
+# A frame due this soon is sent now: the event loop wakes a sleeper about this early anyway.
+_EARLY_S = 0.001
 
 
 class PhoneEncoder:
@@ -47,15 +51,22 @@ class PhoneEncoder:
 
 class LineOutput:
     """Frames to Asterisk, one per 20 ms on the clock; after an underrun the pace
-    restarts rather than bursting frames Asterisk would play late."""
+    restarts rather than bursting frames Asterisk would play late.
 
-    def __init__(self, writer: asyncio.StreamWriter, clock: Clock):
+    Paused, it holds its queue and sends nothing (the caller hears silence within
+    a frame); resumed, it goes on with the next unsent frame. Every frame sent is
+    told to the `echo` guard with the time it went out, so that the call's
+    listening can recognize it when the line sends it back."""
+
+    def __init__(self, writer: asyncio.StreamWriter, clock: Clock, echo: EchoGuard | None = None):
         self._writer = writer
         self._clock = clock
-        self._queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
+        self.echo = echo
+        self._frames: deque[bytes] = deque()
         self._encoder = PhoneEncoder()
         self._turn = -1
-        self._generation = 0  # bumped by clear(): frames queued before it are not sent
+        self._paused = False
+        self._wake = asyncio.Event()  # frames queued, resumed or cleared
         self._drained = asyncio.Event()
         self._drained.set()
         self._error: ConnectionError | None = None
@@ -68,12 +79,19 @@ class LineOutput:
             self._turn = chunk.turn
         self._queue_frames(self._encoder(chunk))
 
+    def pause(self) -> None:
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+        self._wake.set()
+
     def clear(self) -> None:
-        self._generation += 1
-        while not self._queue.empty():
-            self._queue.get_nowait()
+        self._frames.clear()
+        self._paused = False
         self._encoder = PhoneEncoder()
         self._drained.set()
+        self._wake.set()
 
     async def wait_played(self) -> None:
         self._queue_frames(self._encoder.flush())
@@ -89,10 +107,10 @@ class LineOutput:
         self._sender.cancel()
 
     def _queue_frames(self, frames: list[bytes]) -> None:
-        for frame in frames:
-            self._queue.put_nowait((self._generation, frame))
+        self._frames.extend(frames)
         if frames:
             self._drained.clear()
+            self._wake.set()
 
     def _check(self) -> None:
         if self._error is not None:
@@ -102,17 +120,21 @@ class LineOutput:
         deadline: float | None = None
         try:
             while True:
-                generation, frame = await self._queue.get()
+                if not self._frames or self._paused:
+                    if not self._frames:
+                        self._drained.set()
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
                 now = self._clock.now()
                 if deadline is None or now > deadline + FRAME_S:
                     deadline = now
-                elif deadline > now:
+                elif deadline > now + _EARLY_S:
+                    # Pause, resume and clear act on the frame this sleep is waiting to send.
                     await self._clock.sleep(deadline - now)
-                if generation == self._generation:
-                    self._write(frame)
-                    deadline += FRAME_S
-                if self._queue.empty():
-                    self._drained.set()
+                    continue
+                self._write(self._frames.popleft())
+                deadline += FRAME_S
         except ConnectionError as err:
             self._error = err
             self._drained.set()
@@ -126,3 +148,5 @@ class LineOutput:
             raise ConnectionAbortedError("peer stopped reading")
         with contextlib.suppress(RuntimeError):  # the transport closed under us: caught next frame
             self._writer.write(frame)
+        if self.echo is not None:
+            self.echo.sent(np.frombuffer(frame, "<i2", offset=HEADER.size), PHONE_RATE, self._clock.now())

@@ -47,6 +47,9 @@ let micStarting = null;
 let master = null;  // every sound the page makes goes through this gain (소리 크게/작게)
 let playEnd = 0;
 const playing = new Set();
+// While a reply is paused (the resident started speaking over it): what is still to be
+// heard, in order, as [buffer, offset in seconds]; null when not paused.
+let paused = null;
 
 function audioContext() {
   if (!context) {
@@ -120,12 +123,20 @@ function onReplyAudio(buffer) {
   const clip = ctx.createBuffer(1, pcm.length, rate);
   const samples = clip.getChannelData(0);
   for (let i = 0; i < pcm.length; i++) samples[i] = pcm[i] / 32768;
+  if (paused) paused.push([clip, 0]);
+  else schedule(clip, 0);
+}
+
+// Plays `clip` from `offset` seconds, after everything already scheduled.
+function schedule(clip, offset) {
+  const ctx = audioContext();
   const source = ctx.createBufferSource();
   source.buffer = clip;
   source.connect(master);
   const start = Math.max(ctx.currentTime + 0.05, playEnd);
-  source.start(start);
-  playEnd = start + clip.duration;
+  source.start(start, offset);
+  source.startedAt = start - offset;  // where the clip's beginning is on the context's clock
+  playEnd = start + clip.duration - offset;
   playing.add(source);
   source.onended = () => { playing.delete(source); reportPlayed(); };
 }
@@ -137,11 +148,33 @@ function stopPlayback() {
   }
   playing.clear();
   playEnd = 0;
+  paused = null;
+}
+
+// Silence now, keeping the unheard rest of every clip for resumePlayback.
+function pausePlayback() {
+  if (paused) return;
+  const now = context ? context.currentTime : 0;
+  const rest = [];
+  for (const source of playing) {
+    const heard = Math.max(0, now - source.startedAt);
+    if (heard < source.buffer.duration) rest.push([source.buffer, heard]);
+  }
+  stopPlayback();
+  paused = rest;
+}
+
+function resumePlayback() {
+  if (!paused) return;
+  const rest = paused;
+  paused = null;
+  for (const [clip, offset] of rest) schedule(clip, offset);
+  reportPlayed();
 }
 
 // Tells the server the turn has been heard to the end, so "말하는 중" ends with the voice.
 function reportPlayed() {
-  if (playing.size === 0 && kiosk.lastTimingsTurn > kiosk.droppedTurn) {
+  if (playing.size === 0 && !paused && kiosk.lastTimingsTurn > kiosk.droppedTurn) {
     send({ type: "played", turn: kiosk.lastTimingsTurn });
   }
 }
@@ -220,6 +253,12 @@ function onMessage(msg) {
     case "interrupted":
       kiosk.droppedTurn = Math.max(kiosk.droppedTurn, msg.turn);
       stopPlayback();
+      break;
+    case "ReplyPaused":
+      if (msg.turn > kiosk.droppedTurn) pausePlayback();
+      break;
+    case "ReplyResumed":
+      if (msg.turn > kiosk.droppedTurn) resumePlayback();
       break;
     case "agent":
       showAgent(msg);
