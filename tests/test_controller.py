@@ -44,6 +44,7 @@ from assistant.core.prompts import KIOSK, PHONE
 FRAME_S = 0.02
 RATE = 16000
 CARD = ServiceCard("basic-pension", "기초연금", "", "주민센터 방문", (PhoneEntry("국민연금공단", "1355"),), "책자 1쪽")
+FOLLOW_UPS = ("신청 방법 알려 주세요", "필요한 서류 알려 주세요")
 
 
 def chunk(seconds: float) -> ReplyAudio:
@@ -117,7 +118,7 @@ class ScriptedPipeline:
 
     def _answer(self, text: str):
         self.answered = text
-        yield Answer(f"screen: {text}", f"answer to {text}", "answer", card=CARD)
+        yield Answer(f"screen: {text}", f"answer to {text}", "answer", card=CARD, follow_ups=FOLLOW_UPS)
         yield chunk(1.0)
         yield chunk(1.0)
         yield Timings(ms={})
@@ -470,3 +471,23 @@ def test_normal_rate_and_announcements_wait_for_the_resident():
     h = run(KIOSK_POLICY, script)
     assert [e.speech for e in h.of(Answer)][-1] == "직원이 오고 있어요."
     assert len(h.of(Interrupted)) == 1  # only 천천히 cut the answer short
+
+
+def test_number_keys_ask_what_the_last_answer_offered_and_a_key_it_did_not_offer_is_said_so():
+    async def script(h: Harness):
+        await h.controller.ask("기초연금 얼마예요")
+        await h.clock.advance(3.0)
+        await h.controller.choose(2)
+        await h.clock.advance(3.0)
+        await h.controller.choose(5)  # not offered: said so, and the offers stand
+        await h.clock.advance(2.0)
+        await h.controller.choose(1)
+        await h.clock.advance(3.0)
+        await h.controller.command(Command.RESTART)
+        await h.controller.choose(1)  # a new caller was offered nothing
+        await h.clock.advance(2.0)
+
+    h = run(PHONE_POLICY, script)
+    said = [e.speech for e in h.of(Answer)]
+    assert said[said.index("answer to 기초연금 얼마예요"):] == ["answer to 기초연금 얼마예요", "answer to 필요한 서류 알려 주세요", PHONE.no_such_choice,
+                        "answer to 신청 방법 알려 주세요", PHONE.no_such_choice]

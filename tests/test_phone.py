@@ -187,8 +187,10 @@ async def _listener(address) -> dict:
     first = await caller.wait_audio(ended + 0.05, timeout=60)
     answer_end = await caller.wait_quiet(1.5, timeout=120)
     answer = caller.audio(first, answer_end + 0.001)
+    pressed_1 = caller.press("1")
+    await _replying_since(str(caller.call_id), pressed_1)
     await caller.close()
-    return {"id": str(caller.call_id), "greeting": greeting, "answer": answer,
+    return {"id": str(caller.call_id), "greeting": greeting, "answer": answer, "pressed_1": pressed_1,
             "greeting_audio": caller.recording(connected, greeting_end + 0.001)}
 
 
@@ -278,6 +280,14 @@ def test_a_question_over_the_phone_finds_its_service(calls):
     assert found, f"no search: transcripts {[t.text for t in _events(calls, 'listener', Transcript)]}"
     assert expected in [s.id for s in found[0].services[:3]], (found[0].query, found[0].services[:3])
     assert _events(calls, "listener", Answer)[1].speech
+
+
+def test_the_answer_ends_with_its_menu_and_key_1_asks_its_first_offer(calls):
+    answer = _events(calls, "listener", Answer)[1]
+    offers = answer.follow_ups or tuple(c.name for c in answer.choices)
+    assert offers and answer.menu and answer.speech.endswith(answer.menu), answer
+    asked = [e.query for at, e in _timed(calls, "listener", ServicesFound) if at > calls["listener"]["pressed_1"]]
+    assert asked[:1] == [offers[0]]
 
 
 def test_reply_audio_is_8khz_frames_of_20ms_paced_in_real_time(calls):

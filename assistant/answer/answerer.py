@@ -10,7 +10,7 @@ from ..core.events import Answer, Choice
 from ..core.prompts import NOT_FOUND
 from ..corpus.schema import Phone, Service
 from ..corpus.store import Corpus
-from ..counsel.next_steps import next_steps
+from ..counsel.next_steps import next_steps, numbered_menu
 from ..counsel.topic import follows_up
 from . import extractive
 from .card import service_card
@@ -63,8 +63,11 @@ class Answerer:
         if confidence < self._settings.retrieval.min_confidence and len(hits) > 1:
             candidates = [s for s, _ in hits]
             screen, speech = extractive.clarify(candidates)
-            return Answer(screen, speech, "clarify",
-                          choices=tuple(Choice(c.id, c.name) for c in candidates[:extractive.CLARIFY_CHOICES]))
+            choices = tuple(Choice(c.id, c.name) for c in candidates[:extractive.CLARIFY_CHOICES])
+            # Keys only when the names were read out (siblings are asked apart by a question).
+            read_out = all(choice.name in speech for choice in choices)
+            return Answer(screen, speech, "clarify", choices=choices,
+                          menu=numbered_menu(len(choices)) if read_out else "")
         return self._about(hits[0][0], intent, question)
 
     def _about(self, service: Service, intent: Intent, question: str) -> Answer:

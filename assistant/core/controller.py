@@ -198,6 +198,9 @@ class Controller:
         self.hands_free = policy.hands_free
         self.turn = 0
         self.card: ServiceCard | None = None  # the service being discussed, for 상담원 연결
+        # What the last answer offered by number (phone keys 1–8): its follow-up
+        # questions, or else the names of the services it asked to choose from.
+        self.offers: tuple[str, ...] = ()
         self.ended: str | None = None
         self._reply: SpeechHandle | None = None
         self._paused: _Paused | None = None
@@ -288,6 +291,15 @@ class Controller:
             self._start_reply(lambda: self.session.replay_or_say(prompts.slower))
         elif command is Command.HANDOFF:
             await self._handoff()
+
+    async def choose(self, number: int) -> None:
+        """A number key: ask what the last answer offered as `number` (1 = first)."""
+        if 1 <= number <= len(self.offers):
+            await self.ask(self.offers[number - 1])
+            return
+        self._touch()
+        await self._stop_everything()
+        self._say(self.policy.prompts.no_such_choice)
 
     async def announce(self, text: str) -> bool:
         """Say a notice the adapter has (staff are coming), unless the resident is speaking or
@@ -450,8 +462,11 @@ class Controller:
                 if isinstance(event, ReplyAudio) and self.state != State.SPEAKING and self._paused is None:
                     await self._set_state(State.SPEAKING)
                 await self._emit(event)
-                if isinstance(event, Answer) and event.card is not None:
-                    self.card = event.card
+                if isinstance(event, Answer):
+                    self.card = event.card or self.card
+                    # A notice or a repeat leaves the last answer's offers standing.
+                    if event.kind not in ("notice", "repeat", "handoff"):
+                        self.offers = event.follow_ups or tuple(choice.name for choice in event.choices)
                 if isinstance(event, ReplyAudio):
                     handle.audible = True
                     await self.output.play(event)
@@ -552,6 +567,7 @@ class Controller:
         await self.listen_lane.run(self.session.reset_listening)
         await self.turn_lane.run(self.session.forget)
         self.card = None
+        self.offers = ()
         self._speech_open = False
         self._dirty = False
         if reason == "idle":  # the next resident starts from the channel's own defaults

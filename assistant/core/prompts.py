@@ -38,12 +38,14 @@ class Prompts:
     # set, comes before it for the service being discussed (`{service}`, `{number}`).
     handoff: str
     service_first: str | None
+    # A number key pressed that the last answer did not offer (phone).
+    no_such_choice: str = "그 번호는 없어요. 궁금한 것을 말씀해 주세요."
 
     def fixed(self) -> list[str]:
         """The sentences that never change, to synthesize at start-up."""
         return [text for text in (self.greeting, self.thinking, self.nothing_heard, self.still_there,
                                   self.nothing_to_replay, self.slower, self.sorry, self.goodbye, self.busy,
-                                  DID_NOT_HEAR) if text]
+                                  self.no_such_choice, DID_NOT_HEAR) if text]
 
     def handoff_speech(self, card: ServiceCard | None, office_phone: str) -> str:
         speech = self.handoff.format(office=office_phone)

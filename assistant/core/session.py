@@ -60,12 +60,15 @@ def _ms(since: float) -> float:
 class Session:
     def __init__(self, engine: Engine, *, speak: bool = True, length_scale: float | None = None,
                  vad: VadSettings | None = None, early_recognition: Executor | None = None,
-                 resample_quality: ResampleQuality = "HQ"):
+                 resample_quality: ResampleQuality = "HQ", speak_menu: bool = False):
         """`early_recognition` runs recognition that starts before a turn has ended
         (default: the engine's background pool; the scenario runner passes a lane it waits on).
-        `resample_quality` is the input resampler's (see `StreamResampler`)."""
+        `resample_quality` is the input resampler's (see `StreamResampler`).
+        `speak_menu`: say each answer's offer by number keys after it (the phone,
+        which has no buttons to show)."""
         self.engine = engine
         self.speak = speak
+        self.speak_menu = speak_menu
         self.length_scale = length_scale or engine.settings.tts.length_scale
         self._vad = vad or engine.settings.vad
         # With a judge, a pause is judged from a quick partial transcript: a finished
@@ -286,6 +289,8 @@ class Session:
         yield from self._deliver(reply, timings, start)
 
     def _deliver(self, reply: Answer, timings: dict, start: float) -> EventStream:
+        if self.speak_menu and reply.menu and not reply.speech.endswith(reply.menu):
+            reply = replace(reply, speech=f"{reply.speech} {reply.menu}")
         self._last_reply = reply
         # Follow-up questions ("그건 얼마예요?") refer to the last service answered,
         # even across a clarifying question or a "did not hear".

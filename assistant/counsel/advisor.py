@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from ..core.events import Answer, Choice
 from ..corpus.schema import Service
 from .eligibility import Check, Fit, fit
+from .next_steps import numbered_menu
 from .profile import Field, Profile
 from .statements import read_statements
 from .topic import content_words
@@ -235,7 +236,7 @@ class Advisor:
         follow_ups = tuple(f"{f.service.name} 신청 방법 알려 주세요" for f in fits[:SPOKEN])
         # "그건 얼마예요?" after the list asks about its first service.
         return Answer("\n".join(lines), speech, "suggest", choices=choices, follow_ups=follow_ups,
-                      service=fits[0].service)
+                      menu=numbered_menu(len(follow_ups), "신청 방법을 들으시려면"), service=fits[0].service)
 
 
 @dataclass

@@ -54,6 +54,15 @@ def phone_menu(labels: list[str]) -> str:
     return ", ".join(parts) + "을 누르세요."
 
 
+def numbered_menu(count: int, what: str = "") -> str:
+    """The phone's offer of `count` things said in a list: "차례대로 1번, 2번을 누르셔도 돼요."
+    `what` names what each key gives ("신청 방법을 들으시려면")."""
+    if count < 1:
+        return ""
+    keys = ", ".join(f"{n}번" for n in range(1, count + 1))
+    return f"{what + ' ' if what else ''}차례대로 {keys}을 누르셔도 돼요."
+
+
 def documents_of(service: Service, linked: list[Service]) -> list[str]:
     names = [d.name for s in [service, *linked] for d in s.documents]
     return list(dict.fromkeys(names))[:MAX_DOCUMENTS]

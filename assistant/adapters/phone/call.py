@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 UUID_TIMEOUT_S = 5.0  # Asterisk sends the UUID as soon as it connects
 BAD_FRAMES_LOGGED = 3  # per call; more are counted, not logged
 KEYS = {"0": Command.HANDOFF, "9": Command.REPLAY, "*": Command.SLOWER}
+# 1–8 pick what the last answer offered by number (its spoken menu).
+CHOICE_KEYS = frozenset("12345678")
 
 Observer = Callable[[str, Event], None]
 
@@ -67,7 +69,8 @@ class PhoneCall:
             log.info("call %s: connected", self.id)
             # Narrowband audio has nothing above 4 kHz for a sharp filter to keep,
             # and the default filter would make barge-in 66 ms later.
-            session = Session(self.server.engine, vad=self.server.settings.vad, resample_quality="QQ")
+            session = Session(self.server.engine, vad=self.server.settings.vad, resample_quality="QQ",
+                              speak_menu=True)
             self.controller = Controller(session, self.line, self._on_event, phone_policy(self.server),
                                          echo=self.line.echo)
             await self.controller.open()
@@ -151,6 +154,9 @@ class PhoneCall:
 
     async def _key(self, digit: str) -> None:
         assert self.controller is not None
+        if digit in CHOICE_KEYS:
+            await self.controller.choose(int(digit))
+            return
         command = KEYS.get(digit)
         if command is None:
             log.debug("call %s: key without an action", self.id)
