@@ -149,3 +149,13 @@ def test_models_status_says_how_questions_are_ranked(tmp_path, setting, expected
     result = CliRunner().invoke(main, ["--config", str(config), "models", "status"])
     assert result.exit_code == 0, result.output
     assert expected in result.output
+
+
+@pytest.mark.parametrize("setting, expected", [("true", "learned ranking: LightGBM over"),
+                                               ("false", "learned ranking: off (retrieval.learned = false)")])
+def test_models_status_says_whether_the_learned_ranking_is_used(tmp_path, setting, expected):
+    config = tmp_path / "assistant.toml"
+    config.write_text(f"[retrieval]\nlearned = {setting}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "models", "status"])
+    assert result.exit_code == 0, result.output
+    assert expected in result.output

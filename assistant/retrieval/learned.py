@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 RANKER_FILE = "ranker.npz"
 # Bump when the features, the stored format or the training change.
-LEARNED_VERSION = "2"
+LEARNED_VERSION = "3"
 # The ranker reorders this many of the first stage's best services: the
 # wanted one is among them for 99 % of the training questions.
 DEPTH = 40
@@ -69,7 +69,10 @@ FEATURES = ("tokens", "bigrams", "name_coverage", "query_coverage", "closeness",
             "asked_closeness", "asked_closeness_gap", "asked_words", "asked_words_raw", "fused",
             "first_stage", "first_stage_rank", "fused_rank", "locale", "scope", "delivers", "strength",
             "query_terms", "best_closeness")
-CONFIDENCE_FEATURES = ("margin", "best", "log_strength", "best_closeness", "best_asked_closeness")
+CONFIDENCE_FEATURES = ("margin", "best", "log_strength", "best_closeness", "best_asked_closeness",
+                       "first_name_coverage", "first_hand_set_share", "hand_set_runner_up")
+# Columns of a candidate's feature row the confidence reads.
+_NAME_COVERAGE, _HAND_SET_SHARE = FEATURES.index("name_coverage"), FEATURES.index("fused")
 
 
 @dataclass(frozen=True)
@@ -165,13 +168,22 @@ class Features:
         return order, np.stack(columns, axis=1).astype(np.float32)
 
 
-def confidence_inputs(raw: np.ndarray, signals: Signals, asked_best: float) -> np.ndarray:
+def confidence_inputs(raw: np.ndarray, rows: np.ndarray, signals: Signals, asked_best: float) -> np.ndarray:
     """Inputs of the confidence (`CONFIDENCE_FEATURES`) from the ranker's raw
-    scores of the candidates, best first."""
-    margin = float(raw[0] - raw[1]) if len(raw) > 1 else 5.0
+    scores of the candidates and their feature rows (both in candidate
+    order). Besides the ranker's own margin: how much of the first service's
+    name the question says, and whether the hand-set fusion agrees (the
+    first's share of the fusion's best; the best share among the others): a
+    question that names a service rarely asked about is still sure."""
+    ranked = np.argsort(-raw, kind="stable")
+    best = raw[ranked]
+    margin = float(best[0] - best[1]) if len(best) > 1 else 5.0
+    shares = rows[ranked, _HAND_SET_SHARE]
+    runner_up = float(shares[1:].max()) if len(shares) > 1 else 0.0
     assert signals.closeness is not None
-    return np.array([margin, float(raw[0]), np.log1p(signals.strength), float(signals.closeness.max()),
-                     asked_best], dtype=np.float64)
+    return np.array([margin, float(best[0]), np.log1p(signals.strength), float(signals.closeness.max()),
+                     asked_best, float(rows[ranked[0], _NAME_COVERAGE]), float(shares[0]), runner_up],
+                    dtype=np.float64)
 
 
 class LearnedRanker:
@@ -204,11 +216,10 @@ class LearnedRanker:
             # 99 % of the welfare questions: about something else.
             return Reranked(np.zeros(self.asked.size, dtype=np.float32), 0.0)
         raw = self.booster.predict(rows, num_threads=1)
-        ranked = np.argsort(-raw, kind="stable")
         scores = np.zeros(self.asked.size, dtype=np.float32)
         # Positive scores, the best 1, so hits keep "score > 0 means found".
         scores[order] = np.exp(raw - raw.max()) + 1e-6
-        inputs = confidence_inputs(raw[ranked], signals, float(asked_closeness.max()))
+        inputs = confidence_inputs(raw, rows, signals, float(asked_closeness.max()))
         logit = float(inputs @ self._confidence + self._intercept)
         return Reranked(scores, round(float(1 / (1 + np.exp(-logit))), 3))
 
@@ -307,3 +318,23 @@ def load_learned(retriever: Retriever, corpus_dir: Path | None, settings: Retrie
         log.warning("could not cache the learned ranking in %s: %s", settings.index_dir, err)
     return ranker
 
+
+
+def learned_status(settings: RetrievalSettings, corpus_dir: Path) -> str:
+    """One line for `assistant models status` (whether the stored ranking
+    fits this corpus is checked when the retriever loads)."""
+    if not settings.learned:
+        return "off (retrieval.learned = false): the hand-set fusion ranks"
+    path = corpus_dir / RANKER_FILE
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            meta = json.loads(str(stored["meta"]))
+    except FileNotFoundError:
+        return f"none stored ({path}): trained at load from retrieval.training_qa if it is there"
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        return f"unreadable ({path}: {err}): run `assistant corpus train`"
+    if meta.get("version") != LEARNED_VERSION:
+        return f"{path} is of another version: trained again at load; run `assistant corpus train`"
+    training = meta["training"]
+    return (f"LightGBM over {training['used']} labeled questions ({path.name}; out-of-fold hit@1 "
+            f"{training['out_of_fold_hit@1']:.3f})")

@@ -112,7 +112,7 @@ def train_ranker(retriever: Retriever, items: list[QAItem], reuse: StoredQuestio
         for i in inside:
             raw = model.predict(rows[i], num_threads=1)
             ranked = np.argsort(-raw, kind="stable")
-            inputs.append(confidence_inputs(raw[ranked], groups[i].signals, asked_best[i]))
+            inputs.append(confidence_inputs(raw, rows[i], groups[i].signals, asked_best[i]))
             right.append(labels[i][ranked[0]])
     coefficients, intercept = _logistic(np.array(inputs), np.array(right))
     hit1 = float(np.mean(right)) if right else 0.0

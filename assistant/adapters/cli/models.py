@@ -35,6 +35,7 @@ def status(settings: Settings) -> None:
 
 def _report(settings: Settings) -> None:
     from ...answer.llm import llm_status
+    from ...retrieval.learned import learned_status
     from ...retrieval.semantic import semantic_status
     from ...stt.model_files import ModelFilesError, check_model_dir
     from ...tts.voices import voice_status
@@ -46,4 +47,5 @@ def _report(settings: Settings) -> None:
         click.echo(f"STT model: MISSING - {err}")
     click.echo(f"voice: {voice_status(settings.tts)}")
     click.echo(f"ranking: {semantic_status(settings.retrieval.semantic)}")
+    click.echo(f"learned ranking: {learned_status(settings.retrieval, settings.corpus.dir)}")
     click.echo(f"answers: {llm_status(settings.answer)}")
