@@ -215,7 +215,7 @@ class LearnedRanker:
             # Farther in meaning from every asked question and passage than
             # 99 % of the welfare questions: about something else.
             return Reranked(np.zeros(self.asked.size, dtype=np.float32), 0.0)
-        raw = self.booster.predict(rows, num_threads=1)
+        raw = np.asarray(self.booster.predict(rows, num_threads=1), dtype=np.float64)
         scores = np.zeros(self.asked.size, dtype=np.float32)
         # Positive scores, the best 1, so hits keep "score > 0 means found".
         scores[order] = np.exp(raw - raw.max()) + 1e-6

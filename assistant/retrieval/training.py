@@ -110,7 +110,7 @@ def train_ranker(retriever: Retriever, items: list[QAItem], reuse: StoredQuestio
         model = _fit([rows[i] for i in np.flatnonzero(fold_of != fold)],
                      [labels[i] for i in np.flatnonzero(fold_of != fold)])
         for i in inside:
-            raw = model.predict(rows[i], num_threads=1)
+            raw = np.asarray(model.predict(rows[i], num_threads=1), dtype=np.float64)
             ranked = np.argsort(-raw, kind="stable")
             inputs.append(confidence_inputs(raw, rows[i], groups[i].signals, asked_best[i]))
             right.append(labels[i][ranked[0]])
