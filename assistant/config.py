@@ -70,6 +70,10 @@ class VadSettings(_Section):
     # given this much silence before the turn ends; otherwise trailing_silence_ms.
     judge_turn_end: bool = True
     incomplete_silence_ms: int = 2000
+    # When the partial transcript for the judge is taken: it needs only how the
+    # speech ended, not the turn's whole tail (preroll_ms), so it may come
+    # before early_transcribe_ms (docs/turn-taking.md).
+    judge_after_ms: int = 350
 
 
 class SttSettings(_Section):

@@ -12,7 +12,7 @@ from assistant.config import PROJECT_ROOT, Settings, SttSettings, VadSettings
 from assistant.corpus.store import load_corpus
 from assistant.evaluation.endpointing import CachedRecognizer, Case, build_cases, stream_case
 from assistant.evaluation.speech import Clip, telephone_channel
-from assistant.stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart, TurnDecision
+from assistant.stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart, TurnCheck, TurnDecision
 from assistant.stt.transcriber import Transcriber
 from assistant.stt.turn_end import TurnJudge, TurnJudgement, TurnReason
 
@@ -161,19 +161,21 @@ def turn_ends(audio, judge, recognition_ms):
     return stream_case(case, Endpointer(VadSettings(), judge), CachedRecognizer(lambda a: "", recognition_ms)).ends
 
 
-EARLY_MS, TRAILING_MS, PATIENCE_MS = (VadSettings().early_transcribe_ms, VadSettings().trailing_silence_ms,
+JUDGE_MS, TRAILING_MS, PATIENCE_MS = (VadSettings().judge_after_ms, VadSettings().trailing_silence_ms,
                                       VadSettings().incomplete_silence_ms)
+# A finished turn ends no sooner than the tail its audio keeps has been heard (whole 32 ms windows).
+TAIL_MS = -(-VadSettings().preroll_ms // 32) * 32
 
 
 @pytest.mark.parametrize("verdict, recognition_ms, reason, wait_ms", [
-    # complete: the turn ends as soon as the judgement is in.
-    ("complete", 0, "complete", EARLY_MS),
-    ("complete", 300, "complete", EARLY_MS + 300),
+    # complete: the turn ends as soon as the judgement is in and the turn's tail has been heard.
+    ("complete", 0, "complete", max(JUDGE_MS, TAIL_MS)),
+    ("complete", 300, "complete", JUDGE_MS + 300),
     # incomplete: the longer patience.
     ("incomplete", 0, "patience", PATIENCE_MS),
     # unsure: today's silence rule; a judgement arriving after it ran out ends the turn at once.
     ("unsure", 0, "silence", TRAILING_MS),
-    ("unsure", 1000, "silence", EARLY_MS + 1000),
+    ("unsure", 1000, "silence", JUDGE_MS + 1000),
     # No judgement in time: waited for up to the patience, never cut at the short silence.
     ("complete", 2500, "silence", PATIENCE_MS),
     # No judge at all: today's rule.
@@ -196,11 +198,11 @@ def test_a_judgement_after_the_resident_went_on_is_ignored(clip):
     events = []
     for i in range(0, int(3.5 * RATE), 320):  # past the pause, into the rest of the sentence
         events += endpointer.process(audio[i:i + 320])
-    pauses = [e for e in events if isinstance(e, SpeechPause)]
-    assert len(pauses) == 1 and pauses[0].at_s == pytest.approx(2.5, abs=TOLERANCE_S)
-    assert endpointer.decide(pauses[0], "") == []
+    checks = [e for e in events if isinstance(e, TurnCheck)]
+    assert len(checks) == 1 and checks[0].at_s == pytest.approx(2.5, abs=TOLERANCE_S)
+    assert endpointer.decide(checks[0], "") == []
     events += endpointer.process(audio[int(3.5 * RATE):]) + endpointer.flush()
-    assert [type(e) for e in events if not isinstance(e, SpeechPause)] == [SpeechStart, SpeechEnd]
+    assert [type(e) for e in events if not isinstance(e, (SpeechPause, TurnCheck))] == [SpeechStart, SpeechEnd]
 
 
 def test_decisions_are_events_with_their_reason(clip):
@@ -209,12 +211,12 @@ def test_decisions_are_events_with_their_reason(clip):
     decisions = []
     for i in range(0, len(audio), 320):
         for event in endpointer.process(audio[i:i + 320]):
-            if isinstance(event, SpeechPause):
+            if isinstance(event, TurnCheck):
                 decisions += endpointer.decide(event, "")
     assert decisions and all(isinstance(d, TurnDecision) for d in decisions)
     assert {d.judgement.verdict for d in decisions} == {"incomplete"}
     assert all(d.ends_after_ms == pytest.approx(PATIENCE_MS, abs=32) for d in decisions)  # whole windows
-    assert all(d.decided_s >= d.at_s + EARLY_MS / 1000 - 0.04 for d in decisions)
+    assert all(d.decided_s >= d.at_s + JUDGE_MS / 1000 - 0.04 for d in decisions)
 
 
 # --- real clips, real Whisper partials, real Kiwi ------------------------------

@@ -28,7 +28,7 @@ from ..config import VadSettings
 from ..corpus.schema import Service
 from ..counsel.advisor import Counsel
 from ..privacy import mask_personal
-from ..stt.endpointer import Endpointer, EndpointEvent, SpeechEnd, SpeechPause, SpeechStart, TurnDecision
+from ..stt.endpointer import Endpointer, EndpointEvent, SpeechEnd, SpeechPause, SpeechStart, TurnCheck, TurnDecision
 from ..stt.transcriber import TranscriptResult
 from . import prompts
 from .engine import Engine
@@ -74,7 +74,7 @@ class Session:
         # With a judge, a pause is judged from a quick partial transcript: a finished
         # sentence ends the turn at once, an unfinished one is waited for longer.
         self._endpointer = Endpointer(self._vad, engine.turn_judge if self._vad.judge_turn_end else None)
-        self._judging: tuple[SpeechPause, Future[str]] | None = None
+        self._judging: tuple[TurnCheck, Future[str]] | None = None
         self._resampler: StreamResampler | None = None
         self._resample_quality = resample_quality
         self._early_pool = early_recognition or engine.background
@@ -131,10 +131,9 @@ class Session:
     def _translate(self, events: list, reason: EndReason | None = None) -> list[Event]:
         out: list[Event] = []
         for event in events:
-            if isinstance(event, SpeechPause):
-                if self._endpointer.judge is not None:
-                    # Submitted first: the judgement decides when the turn ends.
-                    self._judging = (event, self._early_pool.submit(self.engine.transcriber.partial, event.audio))
+            if isinstance(event, TurnCheck):
+                self._judging = (event, self._early_pool.submit(self.engine.transcriber.partial, event.audio))
+            elif isinstance(event, SpeechPause):
                 # Recognize now, while the trailing silence runs out: if the
                 # turn ends with this same audio, the answer is that much sooner.
                 future = self._early_pool.submit(self.engine.transcriber.transcribe, event.audio)

@@ -9,10 +9,12 @@ From each recorded clip of a speech manifest two cases are built:
 Each case streams through the real endpointer in 20 ms frames, in simulated
 time: the stream clock is the audio fed so far, nothing sleeps. A partial
 transcript (`Transcriber.partial`, the real Whisper model) is recognized when
-a `SpeechPause` comes; its judgement reaches the endpointer `latency` later
+a `TurnCheck` comes; its judgement reaches the endpointer `latency` later
 on the stream clock, where latency is the measured compute time of that
 recognition (or a fixed figure, `recognition_ms`). One recognizer serves the
 stream, so a second pause's recognition starts when the first one's is done.
+Word timestamps and partial transcripts are kept on disk between runs
+(`recognition_cache.py`), with the compute time measured when they were made.
 
 wait = the last voiced window (the endpointer's `at_s`) to the frame where the
 turn ended.
@@ -31,8 +33,9 @@ import numpy as np
 
 from ..audio import ENGINE_RATE, AudioError, load_audio
 from ..config import VadSettings
-from ..stt.endpointer import Endpointer, SpeechEnd, SpeechPause
+from ..stt.endpointer import Endpointer, SpeechEnd, TurnCheck
 from ..stt.transcriber import TimedWord, Transcriber
+from .recognition_cache import RecognitionCache
 from .speech import Clip
 
 log = logging.getLogger(__name__)
@@ -106,18 +109,24 @@ class CachedRecognizer:
     Every policy of one run sees the same text and the same latency for the
     same audio, so their figures differ only by the policy."""
 
-    def __init__(self, transcribe: Callable[[np.ndarray], str], recognition_ms: float | None = None):
+    def __init__(self, transcribe: Callable[[np.ndarray], str], recognition_ms: float | None = None,
+                 cache: RecognitionCache | None = None):
         self._transcribe = transcribe
         self._fixed_s = None if recognition_ms is None else recognition_ms / 1000
+        self._cache = cache
         self._seen: dict[bytes, tuple[str, float]] = {}
         self.latencies_s: list[float] = []
 
     def __call__(self, audio: np.ndarray) -> tuple[str, float]:
         key = hashlib.sha1(audio.tobytes()).digest()
         if key not in self._seen:
-            started = perf_counter()
-            text = self._transcribe(audio)
-            elapsed = perf_counter() - started
+            if self._cache is None:
+                started = perf_counter()
+                text = self._transcribe(audio)
+                elapsed = perf_counter() - started
+            else:
+                timed = self._cache.fetch("partial", audio, self._transcribe)
+                text, elapsed = timed.value, timed.elapsed_s
             self.latencies_s.append(elapsed)
             self._seen[key] = (text, elapsed if self._fixed_s is None else self._fixed_s)
         return self._seen[key]
@@ -194,13 +203,13 @@ def stream_case(case: Case, endpointer: Endpointer, recognize: CachedRecognizer)
     """Feed the case at live pace on the simulated clock; returns where the turn ended."""
     endpointer.reset()
     ends: list[TurnEnd] = []
-    waiting: list[tuple[float, SpeechPause, str]] = []  # (due on the stream clock, pause, text)
+    waiting: list[tuple[float, TurnCheck, str]] = []  # (due on the stream clock, pause, text)
     recognizer_free_s = 0.0
 
     def take(events: Iterable, now_s: float) -> None:
         nonlocal recognizer_free_s
         for event in events:
-            if isinstance(event, SpeechPause) and endpointer.judge is not None:
+            if isinstance(event, TurnCheck):
                 text, latency = recognize(event.audio)
                 recognizer_free_s = max(now_s, recognizer_free_s) + latency
                 waiting.append((recognizer_free_s, event, text))
@@ -246,25 +255,31 @@ def summarize(results: Iterable[CaseResult]) -> dict:
         "missed_end_rate": _rate(missed, len(complete)),
         "p50_wait_ms": _round(np.median(waits)) if waits else None,
         "split_rate": _rate(sum(r.split_elsewhere for r in results), len(results)),
+        # A whole utterance whose turn ended at one of its own pauses, before its end.
+        "early_end_rate": _rate(sum(r.split_elsewhere for r in complete), len(complete)),
         "complete_end_reasons": dict(sorted(reasons.items())),
     }
 
 
 def evaluate(clips: Iterable[Clip], transcriber: Transcriber, policies: dict[str, Endpointer],
              recognition_ms: float | None = None, seed: int = 0,
-             progress: Callable[[Iterable[Clip]], Iterable[Clip]] = lambda clips: clips) -> dict:
-    """Every policy over the cases of every clip; {policy: summary}, plus the recognition latency used."""
-    recognize = CachedRecognizer(transcriber.partial, recognition_ms)
+             progress: Callable[[Iterable[Clip]], Iterable[Clip]] = lambda clips: clips,
+             cache: RecognitionCache | None = None) -> dict:
+    """Every policy over the cases of every clip; {policy: summary}, plus the recognition latency used.
+
+    With a `cache`, word timestamps and partial transcripts made by an earlier run are reused."""
+    recognize = CachedRecognizer(transcriber.partial, recognition_ms, cache)
     rng = np.random.default_rng(seed)
     results: dict[str, list[CaseResult]] = {name: [] for name in policies}
-    vad = next(iter(policies.values())).settings
+    # Every case ends inside its stream, under the most patient policy too.
+    vad = max((endpointer.settings for endpointer in policies.values()), key=lambda v: v.incomplete_silence_ms)
     for clip in progress(clips):
         try:
             audio = load_audio(clip.path)
         except AudioError as err:
             log.warning("skipping clip: %s", err)
             continue
-        for case in build_cases(clip, audio, transcriber.words(audio), vad, rng):
+        for case in build_cases(clip, audio, _words(transcriber, audio, cache), vad, rng):
             for name, endpointer in policies.items():
                 results[name].append(stream_case(case, endpointer, recognize))
     report = {name: summarize(rs) for name, rs in results.items()}
@@ -276,6 +291,13 @@ def evaluate(clips: Iterable[Clip], transcriber: Transcriber, policies: dict[str
         "p95_ms": _round(np.percentile(latencies, 95)) if len(latencies) else None,
     }
     return report
+
+
+def _words(transcriber: Transcriber, audio: np.ndarray, cache: RecognitionCache | None) -> list[TimedWord]:
+    if cache is None:
+        return transcriber.words(audio)
+    stored = cache.fetch("words", audio, lambda a: [[w.text, w.start_s, w.end_s] for w in transcriber.words(a)])
+    return [TimedWord(text, start_s, end_s) for text, start_s, end_s in stored.value]
 
 
 def _round(value: float | np.floating) -> float:

@@ -18,16 +18,23 @@ Turn-taking rules, tuned for elderly speakers:
 - a turn reaching `max_turn_s` is ended with reason "max_length".
 
 With a turn-end judge (see turn_end.py) the silence rule depends on what was
-said. At `early_transcribe_ms` of silence a `SpeechPause` hands the caller
-the audio so far; the caller recognizes it (the endpointer owns no
+said. At `judge_after_ms` of silence a `TurnCheck` hands the caller the audio
+so far; the caller recognizes how it ends (the endpointer owns no
 recognizer) and passes the text to `decide()`, which emits a `TurnDecision`:
-- complete: the turn ends now, with the pause's audio (reason "complete");
+- complete: the turn ends now, or once the tail the turn's audio keeps
+  (`preroll_ms`) has been heard (reason "complete");
 - incomplete: the turn ends only after `incomplete_silence_ms` of silence
   (reason "patience"), so a resident finding a word is not cut off;
 - unsure: today's rule, `trailing_silence_ms`.
 While the judgement is awaited the silence rule waits for it, up to
 `incomplete_silence_ms`: a slow recognizer delays the end of a turn but
 never cuts a paused sentence at the short silence.
+
+The check comes before the early-recognition point (`SpeechPause`, at
+`early_transcribe_ms`): the partial transcript needs only how the speech
+ended, while the early full transcription must hear the turn's whole audio,
+tail included. Judged earlier, a finished turn ends about when its audio is
+complete, and the full transcription is not queued behind the partial one.
 """
 
 from __future__ import annotations
@@ -76,6 +83,15 @@ class SpeechPause:
 
 
 @dataclass(frozen=True)
+class TurnCheck:
+    """Speech stopped `judge_after_ms` ago: is the turn over? The caller recognizes how
+    `audio` (the utterance so far) ends and answers with `Endpointer.decide`."""
+
+    at_s: float
+    audio: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
 class TurnDecision:
     """The judge's reading of the pause at `at_s`, and what the endpointer does with it."""
 
@@ -86,7 +102,7 @@ class TurnDecision:
     ends_after_ms: int
 
 
-EndpointEvent = SpeechStart | SpeechPause | TurnDecision | SpeechEnd
+EndpointEvent = SpeechStart | TurnCheck | SpeechPause | TurnDecision | SpeechEnd
 
 
 class Judge(Protocol):
@@ -104,7 +120,7 @@ def _vad_session():
 class Endpointer:
     def __init__(self, settings: VadSettings, judge: Judge | None = None):
         """Without a judge, every turn ends after `trailing_silence_ms` of silence;
-        with one, the caller must answer every `SpeechPause` with `decide()`."""
+        with one, the caller must answer every `TurnCheck` with `decide()`."""
         self.settings = settings
         self.judge = judge
         self._session = _vad_session()
@@ -117,6 +133,9 @@ class Endpointer:
         # after speech stops, and the early audio must be the same audio.
         early_ms = max(settings.early_transcribe_ms, settings.preroll_ms) if settings.early_transcribe_ms else 0
         self._early_windows = _windows(early_ms / 1000) if 0 < early_ms < settings.trailing_silence_ms else None
+        # The partial transcript needs no tail beyond what the decoder hears of the
+        # silence, so the check may come before the pre-roll is complete.
+        self._check_windows = _windows(min(settings.judge_after_ms, settings.trailing_silence_ms) / 1000)
         self._min_speech_windows = _windows(settings.min_speech_ms / 1000)
         self._max_turn_windows = _windows(settings.max_turn_s)
         self.reset()
@@ -212,10 +231,13 @@ class Endpointer:
 
         silence_from = self._silence_from
         silent_windows = index + 1 - silence_from if silence_from is not None else 0
+        if silence_from is not None and self._confirmed and self.judge is not None \
+                and silent_windows == self._check_windows:
+            events.append(TurnCheck(at_s=_seconds(silence_from), audio=np.concatenate(self._utterance)))
+            self._awaiting_judgement = True
         if silence_from is not None and self._confirmed and silent_windows == self._early_windows:
             pause = self._end_at(silence_from, "silence")
             events.append(SpeechPause(at_s=pause.at_s, audio=pause.audio))
-            self._awaiting_judgement = self.judge is not None
         # Awaiting a judgement, wait for it rather than cut a sentence short,
         # but no longer than an unfinished sentence would be waited for.
         ending = self._patience_windows if self._awaiting_judgement else self._ending_windows
@@ -229,12 +251,13 @@ class Endpointer:
             return events
         return events + self._close(end, reason)
 
-    def decide(self, pause: SpeechPause, transcript: str) -> list[EndpointEvent]:
+    def decide(self, pause: TurnCheck, transcript: str) -> list[EndpointEvent]:
         """The recognizer's text for `pause`: judge it and apply the verdict.
 
-        Returns the `TurnDecision` and, when the turn ends now, its `SpeechEnd`.
-        A pause the resident has spoken after (or a closed turn) gets nothing:
-        its judgement came too late to matter."""
+        Returns the `TurnDecision` and, when the turn ends now, its `SpeechEnd`
+        (a finished turn judged before its tail was heard ends with the frame
+        that completes it). A pause the resident has spoken after (or a closed
+        turn) gets nothing: its judgement came too late to matter."""
         silence_from = self._silence_from
         if (self.judge is None or self._utterance is None or silence_from is None
                 or _seconds(silence_from) != pause.at_s or not self._awaiting_judgement):
@@ -243,14 +266,15 @@ class Endpointer:
         self._awaiting_judgement = False
         decided_s = _seconds(self._windows_seen)
         if judgement.verdict == "complete":
-            decision = TurnDecision(pause.at_s, decided_s, judgement, ends_after_ms=0)
-            return [decision, *self._close(silence_from, "complete")]
-        if judgement.verdict == "incomplete":
+            # Not before the tail the turn's audio keeps has been heard.
+            self._ending_windows, self._ending_reason = self._preroll_windows, "complete"
+        elif judgement.verdict == "incomplete":
             self._ending_windows, self._ending_reason = self._patience_windows, "patience"
-        decision = TurnDecision(pause.at_s, decided_s, judgement,
-                                ends_after_ms=round(_seconds(self._ending_windows) * 1000))
-        if self._windows_seen - silence_from >= self._ending_windows:
-            # Unsure, and the usual silence already ran out while recognizing.
+        ends_now = self._windows_seen - silence_from >= self._ending_windows
+        decision = TurnDecision(pause.at_s, decided_s, judgement, ends_after_ms=0 if ends_now and
+                                judgement.verdict == "complete" else round(_seconds(self._ending_windows) * 1000))
+        if ends_now:
+            # Finished, or unsure and the usual silence already ran out while recognizing.
             return [decision, *self._close(silence_from, self._ending_reason)]
         return [decision]
 

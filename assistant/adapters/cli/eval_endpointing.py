@@ -25,12 +25,15 @@ POLICIES = ("fixed", "grammar", "grammar+smart-turn")
 @click.option("--recognition-ms", type=click.FloatRange(min=0), default=None,
               help="Assume every partial recognition takes this long (default: its measured compute time).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N clips.")
+@click.option("--cache/--no-cache", default=True, show_default=True,
+              help="Keep word timestamps and partial transcripts on disk (.cache/recognition/, by audio and "
+                   "model hash), so a re-run recognizes nothing new; latencies stay those first measured.")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"n_complete", "n_paused", "mean_wait_ms", "p95_wait_ms", "false_cutoff_rate", '
                    '"missed_end_rate", …} (one object per policy when several are compared).')
 @click.pass_obj
 def eval_endpointing(settings: Settings, manifest: Path, policies: tuple[str, ...], smart_turn_model: Path | None,
-                     recognition_ms: float | None, limit: int | None, as_json: bool) -> None:
+                     recognition_ms: float | None, limit: int | None, cache: bool, as_json: bool) -> None:
     """Wait after finished utterances and cut-offs in pauses, streamed in simulated live time.
 
     Each clip gives a complete case (the utterance, then silence) and a paused
@@ -40,6 +43,7 @@ def eval_endpointing(settings: Settings, manifest: Path, policies: tuple[str, ..
     from tqdm import tqdm
 
     from ...evaluation.endpointing import evaluate
+    from ...evaluation.recognition_cache import RecognitionCache
     from ...evaluation.speech import load_manifest
     from ...stt.endpointer import Endpointer
     from .stt import _load_transcriber
@@ -54,7 +58,8 @@ def eval_endpointing(settings: Settings, manifest: Path, policies: tuple[str, ..
     endpointers = {name: Endpointer(settings.vad, _judge(name, settings, smart_turn_model))
                    for name in dict.fromkeys(policies)}
     report = evaluate(clips, transcriber, endpointers, recognition_ms,
-                      progress=lambda c: tqdm(c, desc="eval endpointing", unit="clip", file=sys.stderr))
+                      progress=lambda c: tqdm(c, desc="eval endpointing", unit="clip", file=sys.stderr),
+                      cache=RecognitionCache.for_transcriber(transcriber) if cache else None)
     summaries = {name: report[name] for name in endpointers}
     if as_json:
         out = next(iter(summaries.values())) if len(summaries) == 1 else {**summaries,
