@@ -15,7 +15,7 @@ from assistant.evaluation.speech import telephone_channel
 from assistant.stt import model_files
 from assistant.stt.guard import Segment, judge
 from assistant.stt.model_files import ModelFilesError, check_model_dir, install_whisper_base
-from assistant.stt.transcriber import MIN_CONFIDENCE, Transcriber
+from assistant.stt.transcriber import MIN_CONFIDENCE, Transcriber, _first_pass
 
 SPEECH_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 MANIFEST = SPEECH_DIR / "manifest.jsonl"
@@ -129,6 +129,20 @@ def test_guard_collapses_repeated_phrases():
     # Said twice is speech, not a loop.
     assert judge([_segment("여보세요 여보세요")], MIN_CONFIDENCE).text == "여보세요 여보세요"
     assert judge([_segment("계좌번호는 100000 입니다")], MIN_CONFIDENCE).text == "계좌번호는 100000 입니다"
+
+
+@pytest.mark.parametrize("text, kept", [
+    # A short window read twice: the second pass is cut wherever the token budget ran out.
+    ("국내 브랜드인가요? 국내 브랜딩까요? 국내", "국내 브랜드인가요?"),
+    ("국내 브랜드인가요? 국내", "국내 브랜드인가요?"),
+    # A word said again later is speech, not a restart: the judge needs the true ending.
+    ("카드 분실 신고를 늦게 한 경우에는 카드 주인이 일부를 부담할 수도 있어요",
+     "카드 분실 신고를 늦게 한 경우에는 카드 주인이 일부를 부담할 수도 있어요"),
+    ("전시회에 가면 작품이나 전시실을 살펴보는 편이에요", "전시회에 가면 작품이나 전시실을 살펴보는 편이에요"),
+    ("네 네", "네 네"),
+])
+def test_partial_transcript_is_cut_only_where_it_starts_over(text, kept):
+    assert _first_pass(text) == kept
 
 
 # --- model files ---------------------------------------------------------------

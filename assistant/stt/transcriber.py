@@ -77,11 +77,17 @@ def _first_pass(text: str) -> str:
     A short window decoded greedily sometimes reads the utterance twice
     ("국내 브랜드인가요? 국내 브랜딩까요? 국내…"); the second pass is cut off
     wherever the token budget ran out, so its ending says nothing. A restart is
-    a later word that begins like the first one (its first two characters)."""
+    a later word that begins like the first one (its first two characters) and
+    is followed by one that begins like the second one, or by nothing: a word
+    said twice is no restart ("카드 분실신고를 … 카드 주인이"), and cutting
+    there left the judge a clause ending in a particle, so finished sentences
+    waited the long patience."""
     words = text.split()
-    head = words[0][:2] if words else ""
+    if len(words) < 3:
+        return text
+    heads = [word[:2] for word in words[:2]]
     for i in range(2, len(words)):
-        if head and words[i].startswith(head):
+        if words[i].startswith(heads[0]) and (i + 1 == len(words) or words[i + 1].startswith(heads[1][:1])):
             return " ".join(words[:i])
     return text
 
