@@ -72,8 +72,9 @@ class VadSettings(_Section):
     incomplete_silence_ms: int = 2000
     # When the partial transcript for the judge is taken: it needs only how the
     # speech ended, not the turn's whole tail (preroll_ms), so it may come
-    # before early_transcribe_ms (docs/turn-taking.md).
-    judge_after_ms: int = 350
+    # before early_transcribe_ms. With a partial of about 150 ms a finished
+    # turn then ends about when its tail is in (docs/turn-taking.md).
+    judge_after_ms: int = 200
 
 
 class SttSettings(_Section):

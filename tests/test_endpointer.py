@@ -257,7 +257,7 @@ def test_a_finished_utterance_ends_early_and_a_paused_one_waits(path, transcribe
 
 def test_eval_endpointing_cli_json_compares_policies(tmp_path):
     args = ["eval", "endpointing", "--manifest", str(SPEECH_DIR / "manifest.jsonl"), "--limit", "2",
-            "--policy", "fixed", "--policy", "grammar", "--recognition-ms", "150", "--json"]
+            "--policy", "fixed", "--policy", "grammar", "--recognition-ms", "150", "--no-cache", "--json"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

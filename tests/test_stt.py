@@ -135,10 +135,15 @@ def test_guard_collapses_repeated_phrases():
     # A short window read twice: the second pass is cut wherever the token budget ran out.
     ("국내 브랜드인가요? 국내 브랜딩까요? 국내", "국내 브랜드인가요?"),
     ("국내 브랜드인가요? 국내", "국내 브랜드인가요?"),
+    # ... spaced and misheard differently the second time.
+    ("장기자랑 1등은 우리 차지야. 장기 자랑 1 등은 우리차지", "장기자랑 1등은 우리 차지야."),
+    ("차를 렌타는 곳은 어디죠? 차를 냉타는곳은 어디", "차를 렌타는 곳은 어디죠?"),
     # A word said again later is speech, not a restart: the judge needs the true ending.
     ("카드 분실 신고를 늦게 한 경우에는 카드 주인이 일부를 부담할 수도 있어요",
      "카드 분실 신고를 늦게 한 경우에는 카드 주인이 일부를 부담할 수도 있어요"),
     ("전시회에 가면 작품이나 전시실을 살펴보는 편이에요", "전시회에 가면 작품이나 전시실을 살펴보는 편이에요"),
+    ("운전 중 통화는 어떻고요, 운전 중에 휴대폰 사용은 안 돼요", "운전 중 통화는 어떻고요, 운전 중에 휴대폰 사용은 안 돼요"),
+    ("일찍 자야 일찍 일어나지?", "일찍 자야 일찍 일어나지?"),
     ("네 네", "네 네"),
 ])
 def test_partial_transcript_is_cut_only_where_it_starts_over(text, kept):

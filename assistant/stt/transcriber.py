@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from time import perf_counter
 
 import numpy as np
@@ -45,6 +46,9 @@ _PARTIAL_NO_REPEAT_NGRAM = 3
 _PARTIAL_TOKENS_PER_S = 8
 # Silence after the speech in the window, so the decoder sees the utterance end.
 _PARTIAL_TAIL_S = 1.5
+# A second reading of the utterance: its first letters match the start's this well.
+_RESTART_LETTERS = 8
+_RESTART_SIMILARITY = 0.6
 # Below this, a transcript is more likely noise read as words than speech:
 # real speech scores 0.28 or more (also by phone), hallucinations on noise
 # under 0.07 (docs/speech-recognition.md).
@@ -74,22 +78,27 @@ class TranscriptResult:
 def _first_pass(text: str) -> str:
     """The text up to where a looping decoder starts the utterance over.
 
-    A short window decoded greedily sometimes reads the utterance twice
-    ("국내 브랜드인가요? 국내 브랜딩까요? 국내…"); the second pass is cut off
-    wherever the token budget ran out, so its ending says nothing. A restart is
-    a later word that begins like the first one (its first two characters) and
-    is followed by one that begins like the second one, or by nothing: a word
-    said twice is no restart ("카드 분실신고를 … 카드 주인이"), and cutting
-    there left the judge a clause ending in a particle, so finished sentences
-    waited the long patience."""
+    A short window sometimes reads the utterance twice ("국내 브랜드인가요?
+    국내 브랜딩까요? 국내…", "장기자랑 1등은 우리 차지야. 장기 자랑 1 등은");
+    the second pass is cut off wherever the token budget ran out, so its ending
+    says nothing. A restart is a later word that begins like the first one (its
+    first two characters) from which the letters run on much like the
+    utterance's own start, spaced and misheard differently. A word said again
+    is no restart ("카드 분실신고를 … 카드 주인이"): cutting there left the
+    judge a clause that ends in a particle."""
     words = text.split()
-    if len(words) < 3:
-        return text
-    heads = [word[:2] for word in words[:2]]
+    head = words[0][:2] if words else ""
+    start = _letters_of(" ".join(words))
     for i in range(2, len(words)):
-        if words[i].startswith(heads[0]) and (i + 1 == len(words) or words[i + 1].startswith(heads[1][:1])):
-            return " ".join(words[:i])
+        if head and words[i].startswith(head):
+            rest = _letters_of(" ".join(words[i:]))[:_RESTART_LETTERS]
+            if SequenceMatcher(None, rest, start[:len(rest)], autojunk=False).ratio() >= _RESTART_SIMILARITY:
+                return " ".join(words[:i])
     return text
+
+
+def _letters_of(text: str) -> str:
+    return "".join(char for char in text if char.isalnum())
 
 
 class Transcriber:
