@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr
 
@@ -76,6 +76,12 @@ class SttSettings(_Section):
     model_dir: Path = PROJECT_ROOT / "models" / "whisper-base"
     compute_type: str = "int8"
     cpu_threads: int = 2
+    # How much audio Whisper's encoder reads per utterance: "fit" reads the
+    # utterance plus `window_margin_s`, rounded up to whole seconds (at most
+    # 30 s); a number of seconds reads that fixed window, as Whisper's own
+    # 30 s does. Measured per window in docs/speech-recognition.md.
+    encoder_window: Literal["fit"] | Annotated[int, Field(ge=1, le=30)] = "fit"
+    window_margin_s: float = Field(1.0, ge=0)
     beam_size: int = 5
     language: str = "ko"
 
@@ -122,6 +128,8 @@ class PhoneSettings(_Section):
     max_calls: int = Field(4, ge=1, description="calls beyond this hear a busy notice")
     # The assistant's own voice coming back on the line is not the caller speaking (stt/echo.py).
     echo_guard: bool = True
+    # host:port of the HTTP health check (GET /health, see adapters/phone/health.py); None: none.
+    health_listen: str | None = None
     vad: PhoneVadSettings = PhoneVadSettings()
 
 

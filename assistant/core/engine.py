@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -19,6 +18,7 @@ from ..config import Settings
 from ..corpus.store import load_corpus
 from ..counsel.advisor import Advisor
 from ..retrieval.retriever import Retriever
+from ..stt.queue import RecognitionQueue
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ class Engine:
         self.advisor = Advisor(list(self.corpus.services), self.retriever, self.answerer,
                                (settings.retrieval.locale, settings.retrieval.province))
         self._load_lock = threading.Lock()
-        # Early recognition (see Session) runs here, beside the adapters' own threads.
-        self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="early-stt")
+        # Every conversation's utterances are recognized here, the most urgent first.
+        self.recognition = RecognitionQueue()
         self._models: dict[str, object] = {}
         # Fixed sentences (prompts, greetings, handoffs) are synthesized once per speaking rate.
         self._prompt_audio: dict[tuple[str, float], tuple[np.ndarray, ...]] = {}
