@@ -99,8 +99,8 @@ def test_empty_audio_is_rejected(transcriber):
     assert (result.text, result.rejected, result.audio_s) == ("", "no speech", 0.0)
 
 
-def _segment(text: str, avg_logprob: float = -0.2, no_speech_prob: float = 0.05) -> Segment:
-    return Segment(text, avg_logprob, no_speech_prob, duration_s=2.0)
+def _segment(text: str, avg_logprob: float = -0.2, no_speech_prob: float = 0.05, end_s: float = 2.0) -> Segment:
+    return Segment(text, avg_logprob, no_speech_prob, duration_s=2.0, end_s=end_s)
 
 
 @pytest.mark.parametrize("segments, rejected", [
@@ -129,6 +129,20 @@ def test_guard_collapses_repeated_phrases():
     # Said twice is speech, not a loop.
     assert judge([_segment("여보세요 여보세요")], MIN_CONFIDENCE).text == "여보세요 여보세요"
     assert judge([_segment("계좌번호는 100000 입니다")], MIN_CONFIDENCE).text == "계좌번호는 100000 입니다"
+
+
+def test_guard_drops_a_segment_that_reads_the_utterance_again():
+    # What Whisper base wrote for a 6.2 s eval clip given a 7 s window: the
+    # second segment, timed 6.0-9.0 s, reads the whole utterance once more.
+    said = " 유동인고가 많은 총 12개의 지하철역을 순해하며 그림 전시위를 한대요."
+    verdict = judge([_segment(said, end_s=6.02), _segment(said, end_s=9.02)], MIN_CONFIDENCE, audio_s=6.24)
+    assert verdict.text == said.strip()
+    # The same sentence said twice, within the audio, is heard twice.
+    twice = judge([_segment(said, end_s=6.0), _segment(said, end_s=12.0)], MIN_CONFIDENCE, audio_s=12.5)
+    assert twice.text == f"{said.strip()} {said.strip()}"
+    # Past the end of the audio, a different sentence is not a second reading.
+    assert judge([_segment("기초연금은 얼마예요?", end_s=3.0), _segment("어디서 신청해요?", end_s=6.0)],
+                 MIN_CONFIDENCE, audio_s=3.5).text == "기초연금은 얼마예요? 어디서 신청해요?"
 
 
 # --- model files ---------------------------------------------------------------

@@ -155,8 +155,8 @@ class Transcriber:
                                                  beam_size=self.settings.beam_size,
                                                  chunk_length=encoder_window_s(audio_s, self.settings), **_DECODING)
             # The segments are decoded as they are read.
-            decoded = [Segment(s.text, s.avg_logprob, s.no_speech_prob, s.end - s.start) for s in segments]
-        verdict = judge(decoded, MIN_CONFIDENCE)
+            decoded = [Segment(s.text, s.avg_logprob, s.no_speech_prob, s.end - s.start, s.end) for s in segments]
+        verdict = judge(decoded, MIN_CONFIDENCE, audio_s)
         return TranscriptResult(verdict.text, verdict.confidence, verdict.rejected, audio_s,
                                 perf_counter() - started)
 
