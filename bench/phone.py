@@ -38,23 +38,20 @@ import contextlib
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psutil
 
 from assistant.adapters.phone.client import Caller, phone_audio
+from assistant.adapters.phone.process import BridgeProcess
 from assistant.adapters.phone.protocol import PHONE_RATE
 from assistant.audio import trim_silence
 from assistant.config import PROJECT_ROOT, TtsSettings
@@ -82,63 +79,12 @@ def _pct(values: list[float], q: int) -> float | None:
     return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# --- the bridge ---------------------------------------------------------------------------
-class Bridge:
-    """`assistant phone` in its own process, with a health check, until `stop()`."""
-
-    def __init__(self, max_calls: int, config: Path):
-        self.port, self.health_port = _free_port(), _free_port()
-        self.env = {**os.environ, "ASSISTANT_CONFIG": str(config)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "phone", "--listen", f"127.0.0.1:{self.port}",
-             "--max-calls", str(max_calls), "--health", f"127.0.0.1:{self.health_port}"],
-            cwd=PROJECT_ROOT, env=self.env, stderr=subprocess.PIPE, text=True)
-        self.log: list[str] = []
-        ready = threading.Event()
-
-        def watch() -> None:  # also keeps the pipe drained while the bridge runs
-            assert self.process.stderr is not None
-            for line in self.process.stderr:
-                self.log.append(line.rstrip())
-                if "health check on" in line:
-                    ready.set()
-
-        threading.Thread(target=watch, daemon=True).start()
-        if not ready.wait(600):
-            self.process.kill()
-            raise RuntimeError("the phone bridge did not start within 600 s:\n" + "\n".join(self.log[-20:]))
-
-    def health(self) -> dict:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/health", timeout=5) as reply:
-                return json.load(reply)
-        except urllib.error.HTTPError as err:  # 503: full or stopping, with the same report
-            return json.load(err)
-
-    async def idle(self, timeout: float = 120) -> None:
-        """Until the bridge carries no call (every hang-up has been processed)."""
-        deadline = time.monotonic() + timeout
-        while self.health()["active_calls"] and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-        await asyncio.sleep(1.0)
-
-    def footprint(self) -> dict:
-        process = psutil.Process(self.process.pid)
-        return {"rss_mb": round(process.memory_info().rss / 2**20, 1), "threads": process.num_threads(),
-                "open_files": process.num_fds()}
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+async def _idle(bridge: BridgeProcess, timeout: float = 120) -> None:
+    """Until the bridge carries no call (every hang-up has been processed)."""
+    deadline = time.monotonic() + timeout
+    while bridge.health()["active_calls"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)
 
 
 def _bench_config(folder: Path) -> Path:
@@ -260,12 +206,12 @@ async def _calls(port: int, first: int, count: int, questions: list[Question]) -
     await asyncio.gather(*(stream(lane) for lane in range(LEAK_STREAMS)))
 
 
-async def _memory(bridge: Bridge, calls: int, questions: list[Question]) -> dict:
+async def _memory(bridge: BridgeProcess, calls: int, questions: list[Question]) -> dict:
     await _calls(bridge.port, 0, LEAK_FIRST, questions)
-    await bridge.idle()
+    await _idle(bridge)
     after_first = bridge.footprint()
     await _calls(bridge.port, LEAK_FIRST, calls - LEAK_FIRST, questions)
-    await bridge.idle()
+    await _idle(bridge)
     after_all = bridge.footprint()
     growth = after_all["rss_mb"] / after_first["rss_mb"] - 1
     return {"calls": calls, f"after_{LEAK_FIRST}": after_first, f"after_{calls}": after_all,
@@ -281,7 +227,7 @@ def _questions() -> list[Question]:
             if "question" in r.get("tags", ())]
 
 
-def _telephone_cer(bridge: Bridge) -> float:
+def _telephone_cer(bridge: BridgeProcess) -> float:
     out = subprocess.run([sys.executable, "-m", "assistant", "eval", "speech", "--manifest",
                           str(SPEECH / "manifest.jsonl"), "--telephone", "--json"],
                          cwd=PROJECT_ROOT, env=bridge.env, capture_output=True, text=True, check=True)
@@ -311,7 +257,7 @@ def run(calls: int = 4, questions: int = 3, background: int = 0, leak_calls: int
 
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
-        bridge = Bridge(max_calls=calls + 3, config=_bench_config(Path(folder)))
+        bridge = BridgeProcess(max_calls=calls + 3, config=_bench_config(Path(folder))).ready()
         try:
             busy = _busy_loops(background)
             try:

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,6 +216,44 @@ class Caller:
         finally:
             self._closed.set()
             self._arrived.set()
+
+
+@dataclass(frozen=True)
+class Target:
+    """One bridge as a dialplan lists it."""
+
+    audio: str  # host:port of its AudioSocket listener
+    health: str | None = None  # host:port of its health check (`assistant phone --health`)
+
+
+async def health(address: str, timeout: float = 2.0) -> dict | None:
+    """A bridge's health report (docs/phone.md), or None when nothing answers there."""
+    def get() -> dict | None:
+        try:
+            with urllib.request.urlopen(f"http://{address}/health", timeout=timeout) as reply:
+                return json.load(reply)
+        except urllib.error.HTTPError as err:  # 503: full or stopping, with the same report
+            return json.load(err)
+        except (OSError, ValueError):
+            return None
+
+    return await asyncio.to_thread(get)
+
+
+async def dial(targets: Sequence[Target], call_id: uuid.UUID | None = None) -> tuple[Caller, Target]:
+    """What the dialplan in docs/phone.md ("More calls") does: the first bridge, in order,
+    whose health check says it takes a call and that accepts the connection.
+    ConnectionRefusedError when none does (the dialplan plays its busy message)."""
+    for target in targets:
+        if target.health is not None:
+            report = await health(target.health)
+            if report is None or report.get("status") != "accepting":
+                continue
+        try:
+            return await Caller.connect(*parse_address(target.audio), call_id), target
+        except OSError:  # down since its health check: the next one
+            continue
+    raise ConnectionRefusedError("no bridge takes the call")
 
 
 async def _call(address: str, clip: Path, out: Path | None) -> None:
