@@ -8,6 +8,7 @@ once and spoken ones as soon as the models are ready.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 
@@ -19,6 +20,7 @@ from ..corpus.store import load_corpus
 from ..counsel.advisor import Advisor
 from ..retrieval.retriever import Retriever
 from ..stt.queue import RecognitionQueue
+from ..tts.slots import SynthesisSlots
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,10 @@ class Engine:
         self.advisor = Advisor(list(self.corpus.services), self.retriever, self.answerer,
                                (settings.retrieval.locale, settings.retrieval.province))
         self._load_lock = threading.Lock()
-        # Every conversation's utterances are recognized here, the most urgent first.
+        # Every conversation's utterances are recognized here, the most urgent first;
+        # their replies are synthesized a piece per core at a time, the piece due first first.
         self.recognition = RecognitionQueue()
+        self.synthesis = SynthesisSlots(os.cpu_count() or 1)
         self._models: dict[str, object] = {}
         # Fixed sentences (prompts, greetings, handoffs) are synthesized once per speaking rate.
         self._prompt_audio: dict[tuple[str, float], tuple[np.ndarray, ...]] = {}

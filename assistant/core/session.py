@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import replace
 from time import perf_counter
@@ -319,13 +321,30 @@ class Session:
         if self.speak:
             t = perf_counter()
             synthesizer = self.engine.synthesizer
-            for index, chunk in enumerate(synthesizer.synthesize(reply.speech, self.length_scale)):
+            pieces = self._in_slots(synthesizer.synthesize(reply.speech, self.length_scale), synthesizer.sample_rate)
+            for index, chunk in enumerate(pieces):
                 if index == 0:
                     timings["tts_first_audio"] = _ms(t)
                     timings["first_audio"] = _ms(start)
                 yield ReplyAudio(samples=chunk, sample_rate=synthesizer.sample_rate, index=index)
         timings["total"] = _ms(start)
         yield Timings(ms=timings)
+
+    def _in_slots(self, pieces: Iterator[np.ndarray], sample_rate: int) -> Iterator[np.ndarray]:
+        """Each piece made in one of the engine's shared synthesis slots, due when the audio
+        before it will have played (the first piece: now)."""
+        deadline = time.monotonic()
+        playing_from: float | None = None
+        queued_s = 0.0
+        while True:
+            with self.engine.synthesis.slot(deadline):
+                chunk = next(pieces, None)
+            if chunk is None:
+                return
+            playing_from = playing_from or time.monotonic()
+            queued_s += len(chunk) / sample_rate
+            deadline = playing_from + queued_s
+            yield chunk
 
 
 def _transcript(result: TranscriptResult) -> Transcript:
