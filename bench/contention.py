@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 from assistant.audio import load_audio
 from assistant.config import Settings
@@ -52,16 +53,20 @@ def run(clips: int = 12, backgrounds: tuple[int, ...] = (0, 1, 2)) -> dict:
         live_turn(Session(engine), audio[0])  # the first turn of a process also loads what loads lazily
         for busy in backgrounds:
             loops = _busy_loops(busy)
+            cpu = time.process_time()
             try:
                 turns = [t for a in audio if (t := live_turn(Session(engine), a)) is not None]
             finally:
                 for loop in loops:
                     loop.kill()
+            cpu = time.process_time() - cpu
             row = {"setting": name, "background_busy_loops": busy, "turns": len(turns),
                    "stt_after_endpoint_ms_p50": _pct([t["stt"] for t in turns], 50),
                    "stt_after_endpoint_ms_p95": _pct([t["stt"] for t in turns], 95),
                    "speech_stop_to_first_audio_ms_p50": _pct([t["speech_stop"] for t in turns], 50),
                    "speech_stop_to_first_audio_ms_p95": _pct([t["speech_stop"] for t in turns], 95),
+                   # The process's CPU time (all its threads) per turn: spinning threads show here.
+                   "cpu_ms_per_turn": round(cpu * 1000 / max(len(turns), 1)),
                    "load_average": round(os.getloadavg()[0], 2)}
             print(json.dumps(row), file=sys.stderr, flush=True)
             rows.append(row)

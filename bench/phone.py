@@ -52,7 +52,7 @@ import numpy as np
 
 from assistant.adapters.phone.client import Caller, phone_audio
 from assistant.adapters.phone.process import BridgeProcess
-from assistant.adapters.phone.protocol import PHONE_RATE
+from assistant.adapters.phone.protocol import FRAME_S, PHONE_RATE
 from assistant.audio import trim_silence
 from assistant.config import PROJECT_ROOT, TtsSettings
 
@@ -63,6 +63,7 @@ STAGGER_S = 0.5
 LEAK_STREAMS = 4
 LEAK_FIRST = 20
 LEAK_TOLERANCE = 0.05
+QUIET_S = 1.5  # a caller speaks again after this much silence from the line
 
 
 @dataclass(frozen=True)
@@ -107,18 +108,21 @@ async def _good_caller(port: int, delay: float, questions: list[Question]) -> di
     await asyncio.sleep(delay)
     caller = await Caller.connect("127.0.0.1", port)
     first_audio: list[float] = []
+    cycles: list[float] = []  # question + answer + the pause before the next, in audio seconds
     missed = 0
     await caller.wait_audio(time.monotonic(), timeout=30)  # the greeting has begun
     await asyncio.sleep(1.0)
     for question in questions:
-        ms, _ = await _ask(caller, question)
+        ms, ended = await _ask(caller, question)
         if ms is None:
             missed += 1
             continue
         first_audio.append(ms)
-        await caller.wait_quiet(1.5, timeout=120)
+        await caller.wait_quiet(QUIET_S, timeout=120)
+        answer_s = len(caller.audio(ended)) * FRAME_S
+        cycles.append(len(question.samples) / PHONE_RATE + answer_s + QUIET_S)
     await caller.hang_up()
-    return {"first_audio_ms": first_audio, "missed": missed}
+    return {"first_audio_ms": first_audio, "missed": missed, "cycles_s": cycles}
 
 
 async def _garbage_caller(port: int, until: asyncio.Event) -> None:
@@ -147,9 +151,11 @@ async def _silent_caller(port: int, until: asyncio.Event) -> None:
 
 def _summary(results: list[dict]) -> dict:
     values = [v for r in results for v in r["first_audio_ms"]]
+    cycles = [c for r in results for c in r.get("cycles_s", ())]
     return {"turns": len(values), "missed_replies": sum(r["missed"] for r in results),
             "first_audio_p50_ms": _pct(values, 50), "first_audio_p95_ms": _pct(values, 95),
-            "first_audio_max_ms": round(max(values), 1) if values else None, "values": values}
+            "first_audio_max_ms": round(max(values), 1) if values else None,
+            "turn_cycle_s": round(statistics.mean(cycles), 2) if cycles else None, "values": values}
 
 
 async def _single(port: int, sets: list[list[Question]]) -> dict:
@@ -251,8 +257,12 @@ def run(calls: int = 4, questions: int = 3, background: int = 0, leak_calls: int
     spare = pool[calls * questions:calls * questions + 4]
 
     def phase(name: str, job: Coroutine[Any, Any, dict]) -> dict:
+        cpu_before = bridge.cpu_s()
         result = asyncio.run(job)
-        progress(f"{name}: " + json.dumps({k: v for k, v in result.items() if k != "values"}))
+        if result.get("turns"):
+            # CPU time hardly depends on what else runs: what one turn costs the machine.
+            result["bridge_cpu_s_per_turn"] = round((bridge.cpu_s() - cpu_before) / result["turns"], 3)
+        progress(f"{name}: " + json.dumps(_public(result)))
         return result
 
     load_before = os.getloadavg()[0]
@@ -280,6 +290,7 @@ def run(calls: int = 4, questions: int = 3, background: int = 0, leak_calls: int
                 break
             capacity = n
     top = levels[-1] if levels else single
+    cores = os.cpu_count() or 1
     return {
         "calls": calls,
         "first_audio_p50_ms": top["first_audio_p50_ms"],
@@ -289,6 +300,10 @@ def run(calls: int = 4, questions: int = 3, background: int = 0, leak_calls: int
         "calls_per_machine": capacity,
         "ratio_p95": round(top["first_audio_p95_ms"] / single_p95, 2) if top["first_audio_p95_ms"] else None,
         "single_call_p50_ms": single["first_audio_p50_ms"],
+        # Callers the cores could carry at the bench's pace if nothing else ran: each caller
+        # needs one turn's CPU per turn cycle (question, answer, pause); load-independent.
+        "calls_by_cpu_budget": round(cores * top["turn_cycle_s"] / top["bridge_cpu_s_per_turn"], 1)
+        if top.get("bridge_cpu_s_per_turn") and top["turn_cycle_s"] else None,
         "levels": [{"calls": 1, **_public(single)},
                    *({"calls": n, **_public(level), "meets_p95_rule": _meets(level, single_p95)}
                      for n, level in enumerate(levels, start=2))],
@@ -297,7 +312,7 @@ def run(calls: int = 4, questions: int = 3, background: int = 0, leak_calls: int
         "barge_in": _barge_in() if barge_in else None,
         "questions_per_call": questions,
         "background_busy_loops": background,
-        "cpu_cores": os.cpu_count(),
+        "cpu_cores": cores,
         # Other work on the machine shows here; absolute figures are only as good as it is low.
         "load_average_before": round(load_before, 2),
         "load_average_after": round(os.getloadavg()[0], 2),

@@ -84,6 +84,11 @@ class BridgeProcess:
         return {"rss_mb": round(process.memory_info().rss / 2**20, 1), "threads": process.num_threads(),
                 "open_files": process.num_fds()}
 
+    def cpu_s(self) -> float:
+        """CPU seconds the bridge has used so far, all its threads."""
+        times = psutil.Process(self.process.pid).cpu_times()
+        return times.user + times.system
+
     def stop(self, timeout: float = 30) -> int:
         """SIGTERM, as a service manager stops it (the bridge hangs up its calls first)."""
         if self.process.poll() is None:
