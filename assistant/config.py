@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr
 
@@ -75,13 +75,18 @@ class VadSettings(_Section):
 class SttSettings(_Section):
     model_dir: Path = PROJECT_ROOT / "models" / "whisper-base"
     compute_type: str = "int8"
-    cpu_threads: int = 2
-    # How much audio Whisper's encoder reads per utterance: "fit" reads the
-    # utterance plus `window_margin_s`, rounded up to whole seconds (at most
-    # 30 s); a number of seconds reads that fixed window, as Whisper's own
-    # 30 s does. Measured per window in docs/speech-recognition.md.
-    encoder_window: Literal["fit"] | Annotated[int, Field(ge=1, le=30)] = "fit"
-    window_margin_s: float = Field(1.0, ge=0)
+    # One thread: an OpenMP pool of two waits at every step for its slower
+    # thread, so anything else running on a 2-core machine (the kiosk's browser,
+    # another call's synthesis) made a recognition take seconds; one thread
+    # only slows down by its share, and early recognition hides its cost
+    # (docs/phone.md, "Capacity").
+    cpu_threads: int = Field(1, ge=1)
+    # The encoder reads at least this many seconds (Whisper's own is 30, most
+    # of it silence for a question); an utterance longer than that, itself
+    # plus `window_margin_s`, so it is never cut into windows (at most 30 s).
+    # Measured per window in docs/speech-recognition.md.
+    encoder_window_s: int = Field(15, ge=1, le=30)
+    window_margin_s: float = Field(2.0, ge=0)
     beam_size: int = 5
     language: str = "ko"
 
