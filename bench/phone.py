@@ -54,7 +54,7 @@ from assistant.adapters.phone.client import Caller, phone_audio
 from assistant.adapters.phone.process import BridgeProcess
 from assistant.adapters.phone.protocol import FRAME_S, PHONE_RATE
 from assistant.audio import trim_silence
-from assistant.config import PROJECT_ROOT, TtsSettings
+from assistant.config import PROJECT_ROOT
 
 SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 TARGET_MS = 1500.0
@@ -88,10 +88,10 @@ async def _idle(bridge: BridgeProcess, timeout: float = 120) -> None:
     await asyncio.sleep(1.0)
 
 
-def _bench_config(folder: Path) -> Path:
-    """Settings for the bridge under test: the defaults, with the audio cache off."""
+def _bench_config(folder: Path, voice: str | None = None) -> Path:
+    """Settings for the bridge under test: the defaults (or `voice`), with the audio cache off."""
     config = folder / "bench-phone.toml"
-    lines = ["[tts]", "cache_max_mb = 0"] if "cache_max_mb" in TtsSettings.model_fields else []
+    lines = ["[tts]", "cache_max_mb = 0", *([f'voice = "{voice}"'] if voice else [])]
     config.write_text("\n".join(lines) + "\n")
     return config
 
@@ -251,7 +251,8 @@ def _busy_loops(count: int) -> list[subprocess.Popen]:
 
 
 def run(calls: int = 4, questions: int = 3, background: int = 0, leak_calls: int = 200, bad_input: bool = True,
-        with_cer: bool = True, barge_in: bool = True, progress: Callable[[str], None] = lambda line: None) -> dict:
+        with_cer: bool = True, barge_in: bool = True, voice: str | None = None,
+        progress: Callable[[str], None] = lambda line: None) -> dict:
     pool = _questions()
     sets = [pool[k * questions:(k + 1) * questions] for k in range(calls)]
     spare = pool[calls * questions:calls * questions + 4]
@@ -267,7 +268,7 @@ def run(calls: int = 4, questions: int = 3, background: int = 0, leak_calls: int
 
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
-        bridge = BridgeProcess(max_calls=calls + 3, config=_bench_config(Path(folder))).ready()
+        bridge = BridgeProcess(max_calls=calls + 3, config=_bench_config(Path(folder), voice)).ready()
         try:
             busy = _busy_loops(background)
             try:
@@ -312,6 +313,7 @@ def run(calls: int = 4, questions: int = 3, background: int = 0, leak_calls: int
         "barge_in": _barge_in() if barge_in else None,
         "questions_per_call": questions,
         "background_busy_loops": background,
+        "voice": voice or "shipped",
         "cpu_cores": cores,
         # Other work on the machine shows here; absolute figures are only as good as it is low.
         "load_average_before": round(load_before, 2),
@@ -338,10 +340,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--no-bad-input", action="store_true", help="skip the bad-input phase")
     parser.add_argument("--no-cer", action="store_true", help="skip the telephone CER")
     parser.add_argument("--no-barge-in", action="store_true", help="skip the barge-in phase")
+    parser.add_argument("--voice", default=None, help="tts.voice for the bridge (default: the shipped voice)")
     parser.add_argument("--json", action="store_true", help="print only the result, as one line of JSON")
     args = parser.parse_args(argv)
     result = run(args.calls, args.questions, args.background, args.leak_calls, not args.no_bad_input,
-                 not args.no_cer, not args.no_barge_in, progress=lambda line: print(line, file=sys.stderr, flush=True))
+                 not args.no_cer, not args.no_barge_in, args.voice,
+                 progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
 
 
