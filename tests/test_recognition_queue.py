@@ -153,3 +153,19 @@ def test_a_session_recognizes_each_turn_once_using_its_early_guess(engine):
     assert cer(f"{QUESTION_TEXT} {FOLLOW_UP_TEXT}", heard[0].text) < 0.3, heard[0].text
     # Two early guesses, no recognition after the turn ended: the second guess was it.
     assert recognition.urgencies == [Urgency.EARLY, Urgency.EARLY]
+
+
+@pytest.mark.skipif(not QUESTION.exists(), reason=f"{SPEECH} is absent: no real speech to test on")
+def test_a_pause_is_judged_from_a_partial_queued_as_urgent_as_a_finished_turn(engine):
+    audio = np.concatenate([_speech_only(load_audio(QUESTION)), np.zeros(16000, np.float32)])
+    recognition = CountingQueue()
+    session = Session(engine, speak=False, recognition=recognition)  # the shipped turn-end judge
+    events = []
+    for i in range(0, len(audio), 320):
+        events += list(session.feed_audio(audio[i:i + 320], 16000))
+    events += list(session.finish_audio())
+    recognition.close()
+    # The endpointer holds the turn's end for the judgement: its partial goes first, at a
+    # finished turn's urgency; the early guess of the same audio after it.
+    assert recognition.urgencies[:2] == [Urgency.TURN_ENDED, Urgency.EARLY]
+    assert len([e for e in events if isinstance(e, Transcript)]) == 1

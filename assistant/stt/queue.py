@@ -6,7 +6,9 @@ long each resident waits. Jobs run by urgency, then in the order they became
 that urgent:
 
 - `TURN_ENDED`: a resident has finished speaking and waits for the answer.
-  Among these, the turn that ended first is served first.
+  Among these, the turn that ended first is served first. A pause's partial
+  transcript for the turn-end judge waits at this urgency too: the endpointer
+  holds the turn's end until the judgement arrives, so the resident waits on it.
 - `EARLY`: speculative recognition during the trailing silence (see
   `Session`); the resident may still go on. Such a job never starts while a
   finished turn waits. When its turn does end with the same audio, the
