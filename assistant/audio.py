@@ -7,12 +7,19 @@ conversion happens here once, at the edge.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import soundfile
 import soxr
+
+with warnings.catch_warnings():
+    # G.711 μ-law is exactly what audioop implements; it is deprecated from
+    # 3.11 and removed in 3.13 (where the `audioop-lts` package provides it).
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 ENGINE_RATE = 16000
 # soxr's qualities: "HQ" delays a stream by about 66 ms; "QQ" (cubic) by well
@@ -52,6 +59,12 @@ def trim_silence(samples: np.ndarray, sample_rate: int = ENGINE_RATE, floor_db: 
     rms = np.sqrt((frames ** 2).mean(axis=1))
     loud = np.flatnonzero(rms >= rms.max() * 10 ** (floor_db / 20))
     return samples[loud[0] * step:(loud[-1] + 1) * step]
+
+
+def through_mu_law(samples: np.ndarray) -> np.ndarray:
+    """int16 samples as a phone line carries them: G.711 μ-law encoded, then decoded again."""
+    pcm = np.asarray(samples, dtype="<i2").tobytes()
+    return np.frombuffer(audioop.ulaw2lin(audioop.lin2ulaw(pcm, 2), 2), dtype="<i2").astype(np.int16)
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int = ENGINE_RATE) -> np.ndarray:

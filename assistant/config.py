@@ -80,7 +80,18 @@ class VadSettings(_Section):
 class SttSettings(_Section):
     model_dir: Path = PROJECT_ROOT / "models" / "whisper-base"
     compute_type: str = "int8"
-    cpu_threads: int = 2
+    # One thread: an OpenMP pool of two waits at every step for its slower
+    # thread, so anything else running on a 2-core machine (the kiosk's browser,
+    # another call's synthesis) made a recognition take seconds; one thread
+    # only slows down by its share, and early recognition hides its cost
+    # (docs/phone.md, "Capacity").
+    cpu_threads: int = Field(1, ge=1)
+    # The encoder reads at least this many seconds (Whisper's own is 30, most
+    # of it silence for a question); an utterance longer than that, itself
+    # plus `window_margin_s`, so it is never cut into windows (at most 30 s).
+    # Measured per window in docs/speech-recognition.md.
+    encoder_window_s: int = Field(15, ge=1, le=30)
+    window_margin_s: float = Field(2.0, ge=0)
     beam_size: int = 5
     language: str = "ko"
 
@@ -127,6 +138,8 @@ class PhoneSettings(_Section):
     max_calls: int = Field(4, ge=1, description="calls beyond this hear a busy notice")
     # The assistant's own voice coming back on the line is not the caller speaking (stt/echo.py).
     echo_guard: bool = True
+    # host:port of the HTTP health check (GET /health, see adapters/phone/health.py); None: none.
+    health_listen: str | None = None
     vad: PhoneVadSettings = PhoneVadSettings()
 
 

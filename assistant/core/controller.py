@@ -23,7 +23,7 @@ Threading contract
 - Barge-in (hands-free): speech starting over a reply pauses the output at
   once and the reply goes on being made behind the pause; `barge_in.py`
   decides whether it resumes or is cut. A short utterance over a reply is
-  recognized in the engine's background pool (`Pipeline.recognize`), not on
+  recognized on the engine's recognition queue (`Pipeline.recognize`), not on
   the turn lane, where it would wait behind the reply's synthesis; its
   transcript is judged on the listen lane (Kiwi) and, if it is a question,
   answered without being recognized again.
@@ -100,7 +100,7 @@ class Pipeline(Protocol):
     @property
     def voiced_s(self) -> float: ...
 
-    # Any thread: recognition in a background pool of its own.
+    # Any thread: recognition on the shared recognition queue, off the lanes.
     def recognize(self, ended: SpeechEnded) -> Future[Transcript]: ...
 
     # The turn lane.

@@ -8,9 +8,9 @@ once and spoken ones as soon as the models are ready.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -19,6 +19,8 @@ from ..config import Settings
 from ..corpus.store import load_corpus
 from ..counsel.advisor import Advisor
 from ..retrieval.retriever import Retriever
+from ..stt.queue import RecognitionQueue
+from ..tts.slots import SynthesisSlots
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,10 @@ class Engine:
         self.advisor = Advisor(list(self.corpus.services), self.retriever, self.answerer,
                                (settings.retrieval.locale, settings.retrieval.province))
         self._load_lock = threading.Lock()
-        # Early recognition (see Session) runs here, beside the adapters' own threads.
-        self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="early-stt")
+        # Every conversation's utterances are recognized here, the most urgent first;
+        # their replies are synthesized a piece per core at a time, the piece due first first.
+        self.recognition = RecognitionQueue()
+        self.synthesis = SynthesisSlots(os.cpu_count() or 1)
         self._models: dict[str, object] = {}
         # Fixed sentences (prompts, greetings, handoffs) are synthesized once per speaking rate.
         self._prompt_audio: dict[tuple[str, float], tuple[np.ndarray, ...]] = {}

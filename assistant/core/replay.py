@@ -15,6 +15,7 @@ import numpy as np
 
 from ..audio import ENGINE_RATE
 from ..config import VadSettings
+from ..stt.queue import RecognitionQueue
 from .clock import VirtualClock
 from .controller import Controller, TurnPolicy
 from .engine import Engine
@@ -58,8 +59,8 @@ class ReplayedConversation:
         self.events: list[Event] = []
         # Recognition started early (before a turn has surely ended) is waited
         # for like any other work, so it is never "still running" in virtual time.
-        self._early = Lane("replay-early")
-        self.session = Session(engine, vad=vad, early_recognition=self._early)
+        self._recognition = RecognitionQueue("replay-stt")
+        self.session = Session(engine, vad=vad, recognition=self._recognition)
         self.controller = Controller(self.session, RecordingOutput(self.clock), self._emit, policy,
                                      clock=self.clock, listen_lane=Lane("replay-listen"),
                                      turn_lane=Lane("replay-turn"))
@@ -71,13 +72,13 @@ class ReplayedConversation:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.controller.close()
-        self._early.shutdown(wait=False)
+        self._recognition.close()
 
     async def _emit(self, event: Event) -> None:
         self.events.append(event)
 
     async def _settle(self) -> None:
-        await self._early.drained()
+        await self._recognition.drained()
         await self.controller.settled()
 
     async def ask(self, text: str, *, wait: bool = True) -> list[Exchange]:

@@ -10,14 +10,16 @@ controller can run them on two lanes (threads) at once: listening
 resampler) keeps running while a reply is being made, and the turn
 (`respond`, `ask_text`, `say`, `replay`, `slower`, `forget`: what was said
 and answered) runs one step at a time. The only thing they share is the
-early recognition, handed over through a lock.
+early recognition (on the shared recognition queue), handed over through a lock.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Executor, Future
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import replace
 from time import perf_counter
 
@@ -29,6 +31,7 @@ from ..corpus.schema import Service
 from ..counsel.advisor import Counsel
 from ..privacy import mask_personal
 from ..stt.endpointer import Endpointer, EndpointEvent, SpeechEnd, SpeechPause, SpeechStart, TurnCheck, TurnDecision
+from ..stt.queue import RecognitionJob, RecognitionQueue, Urgency
 from ..stt.transcriber import TranscriptResult
 from . import prompts
 from .engine import Engine
@@ -59,10 +62,10 @@ def _ms(since: float) -> float:
 
 class Session:
     def __init__(self, engine: Engine, *, speak: bool = True, length_scale: float | None = None,
-                 vad: VadSettings | None = None, early_recognition: Executor | None = None,
+                 vad: VadSettings | None = None, recognition: RecognitionQueue | None = None,
                  resample_quality: ResampleQuality = "HQ", speak_menu: bool = False):
-        """`early_recognition` runs recognition that starts before a turn has ended
-        (default: the engine's background pool; the scenario runner passes a lane it waits on).
+        """`recognition` is where utterances are recognized (default: the engine's queue,
+        shared by every conversation; the scenario runner passes one it waits on).
         `resample_quality` is the input resampler's (see `StreamResampler`).
         `speak_menu`: say each answer's offer by number keys after it (the phone,
         which has no buttons to show)."""
@@ -74,12 +77,12 @@ class Session:
         # With a judge, a pause is judged from a quick partial transcript: a finished
         # sentence ends the turn at once, an unfinished one is waited for longer.
         self._endpointer = Endpointer(self._vad, engine.turn_judge if self._vad.judge_turn_end else None)
-        self._judging: tuple[TurnCheck, Future[str]] | None = None
+        self._judging: tuple[TurnCheck, RecognitionJob[str]] | None = None
         self._resampler: StreamResampler | None = None
         self._resample_quality = resample_quality
-        self._early_pool = early_recognition or engine.background
+        self._recognition = recognition or engine.recognition
         self._early_lock = threading.Lock()
-        self._early: tuple[int, Future[TranscriptResult]] | None = None  # (audio length, early recognition)
+        self._early: tuple[int, RecognitionJob[TranscriptResult]] | None = None  # (audio length, early recognition)
         self._last_reply: Answer | None = None
         self._context: Service | None = None
         # The resident's profile and the counselor's pending question (wiped by reset).
@@ -124,21 +127,33 @@ class Session:
         """Forget any partial utterance."""
         self._endpointer.reset()
         self._resampler = None
-        self._judging = None
+        self._replace_judging(None)
+        self._replace_early(None)
+
+    def _replace_judging(self, judging: tuple[TurnCheck, RecognitionJob[str]] | None) -> None:
+        previous, self._judging = self._judging, judging
+        if previous is not None:  # a pause the resident spoke on after: its judgement is void
+            previous[1].cancel()
+
+    def _replace_early(self, early: tuple[int, RecognitionJob[TranscriptResult]] | None) -> None:
         with self._early_lock:
-            self._early = None
+            previous, self._early = self._early, early
+        if previous is not None:  # its audio will not be a turn's: drop it unless it has started
+            previous[1].cancel()
 
     def _translate(self, events: list, reason: EndReason | None = None) -> list[Event]:
         out: list[Event] = []
         for event in events:
             if isinstance(event, TurnCheck):
-                self._judging = (event, self._early_pool.submit(self.engine.transcriber.partial, event.audio))
+                # Submitted as urgent as a finished turn: the endpointer holds the
+                # turn's end until the judgement arrives.
+                self._replace_judging((event, self._recognition.submit(Urgency.TURN_ENDED, self._partial,
+                                                                       event.audio)))
             elif isinstance(event, SpeechPause):
                 # Recognize now, while the trailing silence runs out: if the
                 # turn ends with this same audio, the answer is that much sooner.
-                future = self._early_pool.submit(self.engine.transcriber.transcribe, event.audio)
-                with self._early_lock:
-                    self._early = (len(event.audio), future)
+                self._replace_early((len(event.audio), self._recognition.submit(Urgency.EARLY, self._recognize,
+                                                                               event.audio)))
             elif isinstance(event, SpeechStart):
                 out.append(SpeechStarted(at_s=round(event.at_s, 3)))
             elif isinstance(event, TurnDecision):
@@ -170,7 +185,7 @@ class Session:
 
     # --- recognition off the lanes (barge-in) --------------------------------------
     def recognize(self, ended: SpeechEnded) -> Future[Transcript]:
-        """Recognize an utterance in the background pool, from any thread: a short one
+        """Recognize an utterance on the recognition queue, from any thread: a short one
         spoken over a reply is judged without waiting behind the reply's synthesis.
         The recognition started early for this same audio is reused, not repeated."""
         if ended.audio is None:
@@ -183,23 +198,31 @@ class Session:
             except Exception as err:  # delivered to whoever awaits it
                 recognized.set_exception(err)
 
-        self._recognition(ended.audio).add_done_callback(done)
+        self._turn_recognition(ended.audio).add_done_callback(done)
         return recognized
 
-    def _recognition(self, audio: np.ndarray) -> Future[TranscriptResult]:
-        early = self._take_early(audio)
-        return early if early is not None else self._early_pool.submit(self.engine.transcriber.transcribe, audio)
-
-    def _take_early(self, audio: np.ndarray) -> Future[TranscriptResult] | None:
-        """The early recognition, if it was of exactly this audio; it is used up either way."""
+    def _turn_recognition(self, audio: np.ndarray) -> RecognitionJob[TranscriptResult]:
+        """The recognition of a finished turn: the early one if it was of exactly this audio
+        (promoted: the resident now waits for it), else a new job; an early one of other
+        audio is dropped unless it has started."""
         with self._early_lock:
             early, self._early = self._early, None
-        return early[1] if early is not None and early[0] == len(audio) else None
+        if early is not None and early[0] == len(audio):
+            early[1].promote()
+            return early[1]
+        if early is not None:
+            early[1].cancel()
+        return self._recognition.submit(Urgency.TURN_ENDED, self._recognize, audio)
+
+    def _recognize(self, audio: np.ndarray) -> TranscriptResult:
+        return self.engine.transcriber.transcribe(audio)
+
+    def _partial(self, audio: np.ndarray) -> str:
+        return self.engine.transcriber.partial(audio)
 
     # --- the turn (the turn lane) -------------------------------------------------
     def _transcribe(self, audio: np.ndarray) -> TranscriptResult:
-        early = self._take_early(audio)
-        return early.result() if early is not None else self.engine.transcriber.transcribe(audio)
+        return self._turn_recognition(audio).result()
 
     def respond(self, ended: SpeechEnded, heard: Transcript | None = None) -> EventStream:
         """Recognize one utterance and answer it; `heard`: it is recognized already (`recognize`)."""
@@ -298,13 +321,30 @@ class Session:
         if self.speak:
             t = perf_counter()
             synthesizer = self.engine.synthesizer
-            for index, chunk in enumerate(synthesizer.synthesize(reply.speech, self.length_scale)):
+            pieces = self._in_slots(synthesizer.synthesize(reply.speech, self.length_scale), synthesizer.sample_rate)
+            for index, chunk in enumerate(pieces):
                 if index == 0:
                     timings["tts_first_audio"] = _ms(t)
                     timings["first_audio"] = _ms(start)
                 yield ReplyAudio(samples=chunk, sample_rate=synthesizer.sample_rate, index=index)
         timings["total"] = _ms(start)
         yield Timings(ms=timings)
+
+    def _in_slots(self, pieces: Iterator[np.ndarray], sample_rate: int) -> Iterator[np.ndarray]:
+        """Each piece made in one of the engine's shared synthesis slots, due when the audio
+        before it will have played (the first piece: now)."""
+        deadline = time.monotonic()
+        playing_from: float | None = None
+        queued_s = 0.0
+        while True:
+            with self.engine.synthesis.slot(deadline):
+                chunk = next(pieces, None)
+            if chunk is None:
+                return
+            playing_from = playing_from or time.monotonic()
+            queued_s += len(chunk) / sample_rate
+            deadline = playing_from + queued_s
+            yield chunk
 
 
 def _transcript(result: TranscriptResult) -> Transcript:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,14 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import ENGINE_RATE, AudioError, load_audio, resample
+from ..audio import ENGINE_RATE, AudioError, load_audio, resample, through_mu_law, to_int16
 from .cer import edit_counts
-
-with warnings.catch_warnings():
-    # G.711 μ-law is exactly what audioop implements; it is deprecated from
-    # 3.11 and removed in 3.13 (where the `audioop-lts` package provides it).
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import audioop
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +63,8 @@ def load_manifest(manifest: Path, limit: int | None = None) -> list[Clip]:
 
 def telephone_channel(audio: np.ndarray) -> np.ndarray:
     """What a phone line does to 16 kHz speech: 8 kHz band limit and G.711 μ-law, back at 16 kHz."""
-    narrow = np.clip(resample(audio, ENGINE_RATE, TELEPHONE_RATE), -1.0, 1.0)
-    pcm = (narrow * 32767).astype("<i2").tobytes()
-    decoded = audioop.ulaw2lin(audioop.lin2ulaw(pcm, 2), 2)
-    return resample(np.frombuffer(decoded, dtype="<i2").astype(np.float32) / 32768.0, TELEPHONE_RATE, ENGINE_RATE)
+    decoded = through_mu_law(to_int16(resample(audio, ENGINE_RATE, TELEPHONE_RATE)))
+    return resample(decoded.astype(np.float32) / 32768.0, TELEPHONE_RATE, ENGINE_RATE)
 
 
 def score_clips(transcriber, clips: Iterable[Clip], telephone: bool = False) -> Iterable[ClipScore]:

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 # Closing lines of videos and broadcasts, with spaces and punctuation removed.
 # A segment made only of these is dropped.
 SIGN_OFFS = (
@@ -42,6 +44,14 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _HANGUL_OR_DIGIT = re.compile(r"[\uac00-\ud7a3\d]")
 # A phrase of 2+ characters said three or more times in a row.
 _LOOP = re.compile(r"(.{2,}?)(?:\s*\1){2,}")
+# Given a window not much longer than the utterance, the decoder sometimes
+# reads it twice: the whole utterance again as a second segment, timed past
+# the end of the audio. A segment that repeats an earlier one (this long, this
+# similar) and ends this far past the audio is that; a resident who says the
+# same sentence twice is heard twice, within the audio.
+REPEAT_MIN_CHARS = 6
+REPEAT_SIMILARITY = 90
+REPEAT_PAST_END_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class Segment:
     avg_logprob: float
     no_speech_prob: float
     duration_s: float
+    end_s: float = 0.0  # where Whisper placed its end, in seconds of the audio
 
 
 @dataclass(frozen=True)
@@ -59,9 +70,15 @@ class Verdict:
     rejected: str | None
 
 
-def judge(segments: list[Segment], min_confidence: float) -> Verdict:
-    """The usable transcript of decoded segments, or the reason there is none."""
-    kept = [s for s in segments if s.text.strip() and not is_sign_off(s.text)]
+def judge(segments: list[Segment], min_confidence: float, audio_s: float = math.inf) -> Verdict:
+    """The usable transcript of decoded segments (of `audio_s` of audio), or the reason there is none."""
+    kept: list[Segment] = []
+    for segment in segments:
+        if not segment.text.strip() or is_sign_off(segment.text):
+            continue
+        if segment.end_s > audio_s + REPEAT_PAST_END_S and _repeats(segment, kept):
+            continue
+        kept.append(segment)
     if not kept:
         reason = "hallucinated sign-off" if segments and any(s.text.strip() for s in segments) else "no speech"
         return Verdict("", 0.0, reason)
@@ -74,8 +91,18 @@ def judge(segments: list[Segment], min_confidence: float) -> Verdict:
     return Verdict(text, confidence, None)
 
 
+def _compact(text: str) -> str:
+    return _NOT_WORD.sub("", unicodedata.normalize("NFC", text)).lower()
+
+
+def _repeats(segment: Segment, earlier: list[Segment]) -> bool:
+    text = _compact(segment.text)
+    return len(text) >= REPEAT_MIN_CHARS and any(fuzz.ratio(text, _compact(e.text)) >= REPEAT_SIMILARITY
+                                                 for e in earlier)
+
+
 def is_sign_off(text: str) -> bool:
-    compact = _NOT_WORD.sub("", unicodedata.normalize("NFC", text)).lower()
+    compact = _compact(text)
     return bool(compact) and any(compact == s or (s in compact and len(compact) <= len(s) + 4) for s in SIGN_OFFS)
 
 

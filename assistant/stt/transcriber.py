@@ -1,13 +1,20 @@
 """Korean speech to text with faster-whisper on the CPU.
 
-Load one `Transcriber` per process and share it: the CTranslate2 model runs
-with a single worker, so calls from several threads (several sessions) are
-safe and are served one after another; each call gets all `cpu_threads`.
+Load one `Transcriber` per process and share it: calls from several threads
+(several sessions) are safe and are served one after another; each call gets
+all `cpu_threads`. Live adapters reach it through the recognition queue
+(`queue.py`), which decides whose utterance goes first.
+
+Whisper's encoder reads 30 s windows, padded with silence; most of that cost
+is spent on the padding of a 3 s question. The encoder here reads only a
+window that holds the utterance (`stt.encoder_window_s`, docs/speech-recognition.md).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import threading
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from time import perf_counter
@@ -53,6 +60,16 @@ _RESTART_SIMILARITY = 0.6
 # real speech scores 0.28 or more (also by phone), hallucinations on noise
 # under 0.07 (docs/speech-recognition.md).
 MIN_CONFIDENCE = 0.2
+# Whisper's own window: the longest the encoder reads at once.
+WHISPER_WINDOW_S = 30
+
+
+def encoder_window_s(audio_s: float, settings: SttSettings) -> int:
+    """The window, in whole seconds, the encoder reads for `audio_s` of audio: never shorter
+    than the audio (a window shorter than the utterance cuts it into windows, and the decoder
+    garbles the pieces: CER 0.14 with fixed 8 s windows, docs/speech-recognition.md)."""
+    fitted = math.ceil(audio_s + settings.window_margin_s)
+    return min(WHISPER_WINDOW_S, max(settings.encoder_window_s, fitted))
 
 
 @dataclass(frozen=True)
@@ -101,20 +118,40 @@ def _letters_of(text: str) -> str:
     return "".join(char for char in text if char.isalnum())
 
 
+def _windowed_whisper_class():
+    from faster_whisper import WhisperModel
+
+    class WindowedWhisper(WhisperModel):
+        """faster-whisper's model with an encoder that reads only the call's window.
+
+        `transcribe(chunk_length=s)` makes faster-whisper (1.2.1) decode in s-second
+        windows (its feature extractor's `nb_max_frames`), but it still pads every
+        window's features to 3,000 frames (30 s) before encoding them. CTranslate2
+        encodes shorter inputs (since its PR #1446), so the padding is cut off here
+        and the decoder attends to the frames that hold the audio only."""
+
+        def encode(self, features):
+            return super().encode(features[..., :self.feature_extractor.nb_max_frames])
+
+    return WindowedWhisper
+
+
 class Transcriber:
     def __init__(self, model, settings: SttSettings):
         self._model = model
         self.settings = settings
+        # The window is set on the model's shared feature extractor for the
+        # length of a call, so calls run one at a time (CTranslate2 ran them one
+        # at a time anyway: the model has a single worker).
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, settings: SttSettings) -> Transcriber:
         """Load the model in `settings.model_dir`; ModelFilesError says what is missing."""
-        from faster_whisper import WhisperModel
-
         check_model_dir(settings.model_dir)
         started = perf_counter()
         try:
-            model = WhisperModel(str(settings.model_dir), device="cpu", compute_type=settings.compute_type,
+            model = _windowed_whisper_class()(str(settings.model_dir), device="cpu", compute_type=settings.compute_type,
                                  cpu_threads=settings.cpu_threads, num_workers=1)
         except (RuntimeError, ValueError) as err:
             raise ModelFilesError(f"cannot load speech model from {settings.model_dir} ({err}); "
@@ -129,10 +166,13 @@ class Transcriber:
         started = perf_counter()
         if not audio.size or not np.any(audio):
             return TranscriptResult("", 0.0, "no speech", audio_s, perf_counter() - started)
-        segments, _ = self._model.transcribe(audio, language=self.settings.language,
-                                             beam_size=self.settings.beam_size, **_DECODING)
-        decoded = [Segment(s.text, s.avg_logprob, s.no_speech_prob, s.end - s.start) for s in segments]
-        verdict = judge(decoded, MIN_CONFIDENCE)
+        with self._lock:
+            segments, _ = self._model.transcribe(audio, language=self.settings.language,
+                                                 beam_size=self.settings.beam_size,
+                                                 chunk_length=encoder_window_s(audio_s, self.settings), **_DECODING)
+            # The segments are decoded as they are read.
+            decoded = [Segment(s.text, s.avg_logprob, s.no_speech_prob, s.end - s.start, s.end) for s in segments]
+        verdict = judge(decoded, MIN_CONFIDENCE, audio_s)
         return TranscriptResult(verdict.text, verdict.confidence, verdict.rejected, audio_s,
                                 perf_counter() - started)
 
@@ -140,17 +180,20 @@ class Transcriber:
         """The recognized words with their times in `audio` (Whisper's word
         timestamps, aligned from its cross-attention: good to about 0.1 s)."""
         audio = np.asarray(audio, dtype=np.float32).ravel()
-        segments, _ = self._model.transcribe(audio, language=self.settings.language,
-                                             beam_size=self.settings.beam_size, word_timestamps=True,
-                                             **_DECODING)
-        return [TimedWord(w.word.strip(), float(w.start), float(w.end))
-                for segment in segments for w in segment.words or () if w.word.strip()]
+        with self._lock:
+            segments, _ = self._model.transcribe(audio, language=self.settings.language,
+                                                 beam_size=self.settings.beam_size, word_timestamps=True,
+                                                 chunk_length=encoder_window_s(len(audio) / ENGINE_RATE,
+                                                                               self.settings),
+                                                 **_DECODING)
+            return [TimedWord(w.word.strip(), float(w.start), float(w.end))
+                    for segment in segments for w in segment.words or () if w.word.strip()]
 
     def partial(self, audio: np.ndarray) -> str:
         """A quick transcript of how `audio` ends, for judging whether the turn is over.
 
-        Whisper's encoder always reads 30 s, most of it padding for an
-        utterance; here it reads at most the last `PARTIAL_WINDOW_S`, padded
+        A full transcription's encoder reads at least `stt.encoder_window_s`;
+        here it reads at most the last `PARTIAL_WINDOW_S`, padded
         only to the next half second (plus a little silence). About a quarter
         of a full transcription's time (docs/turn-taking.md); the words are
         less exact, but the judge reads only how the utterance ends. Beam
@@ -165,16 +208,17 @@ class Transcriber:
         window_s = min(PARTIAL_WINDOW_S, np.ceil(len(audio) / ENGINE_RATE * 2) / 2 + _PARTIAL_TAIL_S)
         audio = np.pad(audio, (0, int(window_s * ENGINE_RATE) - len(audio)))
         extractor = self._model.feature_extractor
-        features = extractor(audio, padding=0)[:, :int(window_s * ENGINE_RATE) // extractor.hop_length]
-        whisper = self._model.model
-        encoded = whisper.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])))
         tokenizer = self._tokenizer()
         prompt = [tokenizer.sot, tokenizer.language, tokenizer.transcribe, tokenizer.no_timestamps]
-        # No confidence threshold: a short first half ("라디오") decodes with a
-        # low score, yet its ending is what the judge needs.
-        result = whisper.generate(encoded, [prompt], beam_size=self.settings.beam_size,
-                                  no_repeat_ngram_size=_PARTIAL_NO_REPEAT_NGRAM,
-                                  max_length=len(prompt) + int(window_s * _PARTIAL_TOKENS_PER_S) + 8)[0]
+        whisper = self._model.model
+        with self._lock:
+            features = extractor(audio, padding=0)[:, :int(window_s * ENGINE_RATE) // extractor.hop_length]
+            encoded = whisper.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])))
+            # No confidence threshold: a short first half ("라디오") decodes with a
+            # low score, yet its ending is what the judge needs.
+            result = whisper.generate(encoded, [prompt], beam_size=self.settings.beam_size,
+                                      no_repeat_ngram_size=_PARTIAL_NO_REPEAT_NGRAM,
+                                      max_length=len(prompt) + int(window_s * _PARTIAL_TOKENS_PER_S) + 8)[0]
         text = tokenizer.decode([t for t in result.sequences_ids[0] if t < tokenizer.eot])
         text = _first_pass(text.replace("\ufffd", "").strip())
         return "" if is_sign_off(text) else text

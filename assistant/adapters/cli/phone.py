@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
               help="Address to accept AudioSocket connections on (default: phone.listen, 127.0.0.1:9092).")
 @click.option("--max-calls", type=click.IntRange(min=1), default=None,
               help="Simultaneous calls; more callers hear a busy notice (default: phone.max_calls).")
+@click.option("--health", "health_address", default=None, metavar="HOST:PORT",
+              help="Answer GET /health here: calls carried, free, accepting or not (default: phone.health_listen).")
 @click.pass_obj
-def phone(settings: Settings, address: str | None, max_calls: int | None) -> None:
+def phone(settings: Settings, address: str | None, max_calls: int | None, health_address: str | None) -> None:
     """Answer phone calls that Asterisk hands over with AudioSocket()."""
     from ...core.engine import Engine
     from ...corpus.store import CorpusError
@@ -32,12 +34,15 @@ def phone(settings: Settings, address: str | None, max_calls: int | None) -> Non
     from ..phone.protocol import parse_address
     from ..phone.server import PhoneServer
 
-    phone_settings = settings.phone.model_copy(
-        update={k: v for k, v in {"listen": address, "max_calls": max_calls}.items() if v is not None})
-    try:
-        parse_address(phone_settings.listen)
-    except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--listen") from None
+    phone_settings = settings.phone.model_copy(update={
+        k: v for k, v in {"listen": address, "max_calls": max_calls, "health_listen": health_address}.items()
+        if v is not None})
+    for value, hint in ((phone_settings.listen, "--listen"), (phone_settings.health_listen, "--health")):
+        try:
+            if value is not None:
+                parse_address(value)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint=hint) from None
     try:
         engine = Engine.load(settings)
         log.info("loading speech models")
@@ -49,6 +54,8 @@ def phone(settings: Settings, address: str | None, max_calls: int | None) -> Non
 
 
 async def _serve(server: PhoneServer) -> None:
+    from ..phone.health import HealthServer
+
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -56,9 +63,15 @@ async def _serve(server: PhoneServer) -> None:
     await server.prepare()
     try:
         host, port = await server.start()
+        # Only now: a health check that answers means the bridge takes calls.
+        health = HealthServer(server, server.settings.health_listen) if server.settings.health_listen else None
     except OSError as err:
-        raise click.ClickException(f"cannot listen on {server.settings.listen}: {err.strerror}") from None
+        raise click.ClickException(f"cannot listen: {err.strerror}") from None
     log.info("phone bridge listening on %s:%d (up to %d calls)", host, port, server.settings.max_calls)
+    if health is not None:
+        log.info("health check on http://%s:%d/health", *health.start())
     await stop.wait()
     log.info("stopping: %d calls active", server.active_calls)
-    await server.close()
+    await server.close()  # meanwhile the health check says "stopping"
+    if health is not None:
+        health.close()

@@ -59,9 +59,14 @@ def transcribe(settings: Settings, files: tuple[Path, ...], as_json: bool) -> No
               help="JSON lines with path (relative to the manifest), text and tags per clip.")
 @click.option("--telephone", is_flag=True, help="Pass every clip through an 8 kHz μ-law phone channel first.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N clips.")
+@click.option("--encoder-window", type=click.IntRange(1, 30), default=None,
+              help="The shortest window the encoder reads, in seconds; default: stt.encoder_window_s.")
+@click.option("--window-margin", type=click.FloatRange(min=0), default=None,
+              help="Seconds added to an utterance longer than that; default: stt.window_margin_s.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"n", "cer", "rtf", "per_tag"} as JSON.')
 @click.pass_obj
-def eval_speech(settings: Settings, manifest: Path, telephone: bool, limit: int | None, as_json: bool) -> None:
+def eval_speech(settings: Settings, manifest: Path, telephone: bool, limit: int | None,
+                encoder_window: int | None, window_margin: float | None, as_json: bool) -> None:
     """Character error rate and real-time factor of speech recognition on a clip set."""
     from tqdm import tqdm
 
@@ -71,6 +76,10 @@ def eval_speech(settings: Settings, manifest: Path, telephone: bool, limit: int 
         clips = load_manifest(manifest, limit)
     except ValueError as err:
         raise click.ClickException(str(err)) from err
+    overrides = {key: value for key, value in (("encoder_window_s", encoder_window),
+                                                ("window_margin_s", window_margin)) if value is not None}
+    if overrides:
+        settings = settings.model_copy(update={"stt": settings.stt.model_copy(update=overrides)})
     transcriber = _load_transcriber(settings)
     scores = list(tqdm(score_clips(transcriber, clips, telephone), total=len(clips),
                        desc="eval speech", unit="clip", file=sys.stderr))

@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ...audio import load_audio, resample, to_int16, trim_silence
+from ...audio import load_audio, resample, through_mu_law, to_int16, trim_silence
 from .protocol import (
     FRAME_BYTES,
     FRAME_S,
@@ -43,8 +47,9 @@ SILENCE = next(audio_frames(np.zeros(FRAME_BYTES // 2, np.int16)))
 
 
 def phone_audio(path: Path) -> np.ndarray:
-    """A recording as a phone line carries it: int16 mono at 8 kHz."""
-    return to_int16(resample(load_audio(path), 16000, PHONE_RATE))
+    """A recording as a phone line carries it: int16 mono at 8 kHz, through G.711 μ-law
+    (Asterisk decodes the line's μ-law to the 16-bit samples AudioSocket carries)."""
+    return through_mu_law(to_int16(resample(load_audio(path), 16000, PHONE_RATE)))
 
 
 @dataclass(frozen=True)
@@ -211,6 +216,44 @@ class Caller:
         finally:
             self._closed.set()
             self._arrived.set()
+
+
+@dataclass(frozen=True)
+class Target:
+    """One bridge as a dialplan lists it."""
+
+    audio: str  # host:port of its AudioSocket listener
+    health: str | None = None  # host:port of its health check (`assistant phone --health`)
+
+
+async def health(address: str, timeout: float = 2.0) -> dict | None:
+    """A bridge's health report (docs/phone.md), or None when nothing answers there."""
+    def get() -> dict | None:
+        try:
+            with urllib.request.urlopen(f"http://{address}/health", timeout=timeout) as reply:
+                return json.load(reply)
+        except urllib.error.HTTPError as err:  # 503: full or stopping, with the same report
+            return json.load(err)
+        except (OSError, ValueError):
+            return None
+
+    return await asyncio.to_thread(get)
+
+
+async def dial(targets: Sequence[Target], call_id: uuid.UUID | None = None) -> tuple[Caller, Target]:
+    """What the dialplan in docs/phone.md ("More calls") does: the first bridge, in order,
+    whose health check says it takes a call and that accepts the connection.
+    ConnectionRefusedError when none does (the dialplan plays its busy message)."""
+    for target in targets:
+        if target.health is not None:
+            report = await health(target.health)
+            if report is None or report.get("status") != "accepting":
+                continue
+        try:
+            return await Caller.connect(*parse_address(target.audio), call_id), target
+        except OSError:  # down since its health check: the next one
+            continue
+    raise ConnectionRefusedError("no bridge takes the call")
 
 
 async def _call(address: str, clip: Path, out: Path | None) -> None:

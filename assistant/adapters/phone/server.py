@@ -37,6 +37,7 @@ class PhoneServer:
         self._connections = 0
         self._handlers: set[asyncio.Task] = set()
         self._server: asyncio.base_events.Server | None = None
+        self.stopping = False
 
     @property
     def active_calls(self) -> int:
@@ -61,6 +62,7 @@ class PhoneServer:
 
     async def close(self) -> None:
         """Stop accepting, hang up every call, and wait (briefly) for their handlers."""
+        self.stopping = True
         if self._server is not None:
             self._server.close()
         for call in list(self._calls):
