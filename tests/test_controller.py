@@ -123,8 +123,10 @@ class ScriptedPipeline:
         yield chunk(1.0)
         yield Timings(ms={})
 
-    def respond(self, ended: SpeechEnded, heard: Transcript | None = None):
+    def respond(self, ended: SpeechEnded, heard: Transcript | None = None, *, continues: bool = False):
         heard = heard or self._recognize()
+        if continues:
+            heard = Transcript(text=f"... {heard.text}", confidence=heard.confidence)
         yield heard
         yield from self._answer(heard.text)
 
@@ -491,3 +493,17 @@ def test_number_keys_ask_what_the_last_answer_offered_and_a_key_it_did_not_offer
     said = [e.speech for e in h.of(Answer)]
     assert said[said.index("answer to 기초연금 얼마예요"):] == ["answer to 기초연금 얼마예요", "answer to 필요한 서류 알려 주세요", PHONE.no_such_choice,
                         "answer to 신청 방법 알려 주세요", PHONE.no_such_choice]
+
+
+@pytest.mark.parametrize("pause_s, continued", [(0.2, True), (2.1, False)])
+def test_speech_right_after_a_turn_goes_on_with_it_and_later_speech_is_a_new_question(pause_s, continued):
+    async def script(h: Harness):
+        await h.controller.set_hands_free(True)
+        await h.speak(1.0, ScriptedPipeline.END_SILENCE_S + pause_s)  # the turn ends, its reply starts
+        await h.speak(1.5, 1.0)  # speech over the reply: cuts it
+        await h.clock.advance(5.0)
+
+    h = run(KIOSK_POLICY, script)
+    assert [e.turn for e in h.of(Interrupted)] == [1]
+    heard = [e.text for e in h.of(Transcript)]
+    assert heard == ["기초연금 얼마예요", "... 기초연금 얼마예요" if continued else "기초연금 얼마예요"]

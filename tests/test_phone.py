@@ -5,7 +5,6 @@ resampled to 8 kHz, and the bridge answers with the real models."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import struct
 import time
@@ -30,7 +29,7 @@ from assistant.adapters.phone.protocol import (
     read_frame,
     uuid_frame,
 )
-from assistant.audio import resample, to_int16, to_mono_float, trim_silence
+from assistant.audio import resample, through_mu_law, to_int16, to_mono_float, trim_silence
 from assistant.config import PhoneVadSettings, VadSettings
 from assistant.core.events import (
     Answer,
@@ -121,10 +120,16 @@ def _clip(path: str) -> np.ndarray:
     return trim_silence(phone_audio(SPEECH / path), PHONE_RATE)
 
 
-def _expected_service(path: str) -> str:
-    text = next(json.loads(line)["text"] for line in (SPEECH / "manifest.jsonl").open()
-                if json.loads(line)["path"] == path)
-    return engine().retriever.search(text).hits[0].service.id
+# The shared speech set holds everyday sentences only, which find no service; a welfare
+# question is said by the embedded voice, as a tester's synthesized script would be.
+WELFARE_QUESTION = "기초연금 신청하는 방법 알려 주세요"
+
+
+def _spoken(text: str) -> np.ndarray:
+    """`text` said by the embedded voice, as the line carries it (8 kHz, μ-law)."""
+    synthesizer = engine().synthesizer
+    audio = np.concatenate([to_mono_float(c) for c in synthesizer.synthesize(text)])
+    return trim_silence(through_mu_law(to_int16(resample(audio, synthesizer.sample_rate, PHONE_RATE))), PHONE_RATE)
 
 
 async def _replying_since(call_id: str, since: float, timeout: float = 30.0) -> None:
@@ -183,7 +188,7 @@ async def _listener(address) -> dict:
     await caller.wait_audio(connected, timeout=10)
     greeting_end = await caller.wait_quiet(1.0, timeout=60)
     greeting = caller.audio(connected, greeting_end + 0.001)
-    started, ended = await caller.say(_clip(ASKED))
+    started, ended = await caller.say(_spoken(WELFARE_QUESTION))
     first = await caller.wait_audio(ended + 0.05, timeout=60)
     answer_end = await caller.wait_quiet(1.5, timeout=120)
     answer = caller.audio(first, answer_end + 0.001)
@@ -275,7 +280,7 @@ def test_the_greeting_says_what_the_line_does_and_that_0_reaches_a_person(calls)
 
 
 def test_a_question_over_the_phone_finds_its_service(calls):
-    expected = _expected_service(ASKED)
+    expected = engine().retriever.search(WELFARE_QUESTION).hits[0].service.id
     found = _events(calls, "listener", ServicesFound)
     assert found, f"no search: transcripts {[t.text for t in _events(calls, 'listener', Transcript)]}"
     assert expected in [s.id for s in found[0].services[:3]], (found[0].query, found[0].services[:3])
@@ -454,9 +459,12 @@ def test_a_question_over_the_greeting_cuts_it_and_is_answered(barge_calls):
     call = barge_calls["backchannel"]
     assert call["question_stop_s"] < BARGE_IN_LIMIT_S
     cut = [e for at, e in _call_events(call, Interrupted) if at > call["question_at"]]
-    assert [(e.turn, e.reason) for e in cut] == [(1, "speech")]
+    assert [(e.turn, e.reason) for e in cut][:1] == [(1, "speech")]
     heard = [e for at, e in _call_events(call, Transcript) if at > call["question_at"]]
     assert heard and heard[0].text and call["answer_at"] is not None
+    # Its turn may end at its own mid-sentence pause; then the rest cuts that answer and
+    # the two halves are answered as one question.
+    assert len(cut) == len(heard) and all(h.text in heard[-1].text for h in heard), heard
 
 
 def test_the_lines_echo_of_the_reply_does_not_interrupt_it(barge_calls):

@@ -56,6 +56,12 @@ class BargeInPolicy:
     # A short utterance not judged this long after it ended (a machine busy with other
     # calls) lets the reply go on meanwhile; a question still cuts it when it is known.
     judge_within_s: float = 1.5
+    # Speech that starts this soon after the resident's own turn ended goes on
+    # with that turn (a turn ended at a pause between two sentences, or on a
+    # word the recognizer heard as a sentence ending): if it cuts the reply, the
+    # two are answered as one question. A resident who heard the answer begin
+    # and asks something new waits longer than this.
+    continues_within_s: float = 2.0
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ class Pipeline(Protocol):
     def recognize(self, ended: SpeechEnded) -> Future[Transcript]: ...
 
     # The turn lane.
-    def respond(self, ended: SpeechEnded, heard: Transcript | None = None) -> EventStream: ...
+    def respond(self, ended: SpeechEnded, heard: Transcript | None = None, *,
+                continues: bool = False) -> EventStream: ...
     def ask_text(self, text: str) -> EventStream: ...
     def say(self, text: str, kind: AnswerKind = "notice") -> EventStream: ...
     def replay_or_say(self, text: str) -> EventStream: ...
@@ -151,6 +152,8 @@ class SpeechHandle:
         self.task: asyncio.Task[None] | None = None
         self.interrupted = False
         self.audible = False  # some of its audio has gone to the output
+        # When the resident's utterance it answers ended (None: not a spoken turn).
+        self.heard_until: float | None = None
 
     def interrupt(self) -> None:
         """Stop now: the output goes silent and the reply's work stops at its next step."""
@@ -173,6 +176,8 @@ class _Paused:
 
     reply: SpeechHandle
     since: float
+    # The speech began so soon after the reply's own utterance that it goes on with it.
+    continues: bool = False
     # One per utterance that ended while the reply was paused, judged in parallel.
     judging: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -207,6 +212,7 @@ class Controller:
         # Microphone frames with the clock time they arrived (for the echo check).
         self._frames: asyncio.Queue[tuple[np.ndarray, int, float] | _Marker] = asyncio.Queue()
         self._speech_open = False
+        self._continues = False  # the utterance now open goes on with the last spoken turn
         self._dirty = False  # something of this resident's is on screen or in memory
         self._last_activity = 0.0
         self._listening_since = 0.0
@@ -363,6 +369,7 @@ class Controller:
         self._touch()
         if isinstance(event, SpeechStarted):
             self._speech_open = True
+            self._continues = self._goes_on_with_last_turn()
             if self.replying and self._paused is None:
                 await self._pause_reply()
             await self._set_state(State.LISTENING)
@@ -374,7 +381,14 @@ class Controller:
             if paused is not None:  # short: it went quiet before the confirm time
                 paused.judging.append(asyncio.create_task(self._judge(paused, event), name="barge-in"))
             else:
-                self._start_reply(lambda: self.session.respond(event), spoken=True)
+                continues = self._continues
+                self._start_reply(lambda: self.session.respond(event, continues=continues), spoken=True,
+                                  heard_until=self.clock.now())
+
+    def _goes_on_with_last_turn(self) -> bool:
+        reply = self._reply
+        return (reply is not None and not reply.done() and reply.heard_until is not None
+                and self.clock.now() - reply.heard_until <= self.policy.barge_in.continues_within_s)
 
     # --- barge-in ------------------------------------------------------------------------
     async def _pause_reply(self) -> None:
@@ -382,7 +396,7 @@ class Controller:
         reply = self._reply
         assert reply is not None
         self.output.pause()
-        self._paused = _Paused(reply, self.clock.now())
+        self._paused = _Paused(reply, self.clock.now(), continues=self._continues)
         await self._emit(ReplyPaused(reason="speech", turn=reply.turn))
 
     async def _judge(self, paused: _Paused, ended: SpeechEnded) -> None:
@@ -405,7 +419,8 @@ class Controller:
         if verdict.reason is None:
             if self._reply is paused.reply and not paused.reply.done():  # paused still, or resumed meanwhile
                 await self._interrupt(reason="question")
-                self._start_reply(lambda: self.session.respond(ended, heard), spoken=True)
+                self._start_reply(lambda: self.session.respond(ended, heard, continues=paused.continues),
+                                  spoken=True, heard_until=self.clock.now())
         elif self._may_resume(paused):
             await self._resume(paused, verdict.reason)
 
@@ -424,8 +439,10 @@ class Controller:
 
     # --- replies -----------------------------------------------------------------------
     def _start_reply(self, make_events: Callable[[], EventStream], *, spoken: bool = False,
-                     then: State = State.READY, end_reason: str | None = None) -> SpeechHandle:
-        """Replace the reply in progress (if any) with a new one."""
+                     then: State = State.READY, end_reason: str | None = None,
+                     heard_until: float | None = None) -> SpeechHandle:
+        """Replace the reply in progress (if any) with a new one; `heard_until`: when the
+        resident's utterance it answers ended."""
         previous = self._reply
         if previous is not None:
             previous.interrupt()
@@ -433,6 +450,7 @@ class Controller:
         self._dirty = True
         self.turn += 1
         handle = SpeechHandle(self.turn, self.output)
+        handle.heard_until = heard_until
         handle.task = asyncio.create_task(self._run_reply(handle, previous, make_events, spoken, then, end_reason),
                                           name=f"reply-{self.turn}")
         self._reply = handle

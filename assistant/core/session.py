@@ -84,6 +84,7 @@ class Session:
         self._early_lock = threading.Lock()
         self._early: tuple[int, RecognitionJob[TranscriptResult]] | None = None  # (audio length, early recognition)
         self._last_reply: Answer | None = None
+        self._last_heard: str | None = None  # the last utterance's words, for one that goes on with it
         self._context: Service | None = None
         # The resident's profile and the counselor's pending question (wiped by reset).
         self.counsel = Counsel(engine.advisor)
@@ -224,20 +225,28 @@ class Session:
     def _transcribe(self, audio: np.ndarray) -> TranscriptResult:
         return self._turn_recognition(audio).result()
 
-    def respond(self, ended: SpeechEnded, heard: Transcript | None = None) -> EventStream:
-        """Recognize one utterance and answer it; `heard`: it is recognized already (`recognize`)."""
+    def respond(self, ended: SpeechEnded, heard: Transcript | None = None, *,
+                continues: bool = False) -> EventStream:
+        """Recognize one utterance and answer it; `heard`: it is recognized already (`recognize`).
+        `continues`: it goes on with the last utterance heard (which was answered too soon),
+        so the two are one question."""
         start = perf_counter()
         timings = {"endpoint": ended.waited_ms}
+        # Until this utterance is heard, there is no last one to go on with.
+        previous, self._last_heard = self._last_heard, None
         if heard is None:
             if ended.audio is None:
                 raise ValueError("respond() needs the utterance's audio")
             heard = _transcript(self._transcribe(ended.audio))
             timings["stt"] = _ms(start)
+        if continues and previous and not heard.rejected:
+            heard = replace(heard, text=f"{previous} {heard.text}")
         yield heard
         if heard.rejected:
             log.info("transcript rejected: %s", heard.rejected)
             yield from self._deliver(Answer(prompts.DID_NOT_HEAR, prompts.DID_NOT_HEAR, "repeat"), timings, start)
             return
+        self._last_heard = heard.text
         log.debug("heard: %s", mask_personal(heard.text))
         yield from self._answer(heard.text, timings, start,
                                 preface=prompts.CUT_SHORT if ended.reason == "max_length" else "")
@@ -291,6 +300,7 @@ class Session:
     def forget(self) -> None:
         """Forget what was said and answered, and the speaking rate."""
         self._last_reply = None
+        self._last_heard = None
         self._context = None
         self.counsel.reset()
         self.length_scale = self.engine.settings.tts.length_scale
