@@ -115,5 +115,5 @@ def _decode_with_av(source: Path | bytes, name: str) -> np.ndarray:
 
 
 def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """16-bit PCM; the folder must exist (a mistyped path is an error, never a new folder)."""
     soundfile.write(str(path), samples, sample_rate, subtype="PCM_16")
