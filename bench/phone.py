@@ -26,7 +26,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,9 +42,10 @@ from assistant.adapters.phone.client import Caller, LineEcho, phone_audio
 from assistant.adapters.phone.protocol import PHONE_RATE
 from assistant.audio import resample, to_int16, trim_silence
 from assistant.config import PROJECT_ROOT, PhoneVadSettings, Settings
+from assistant.evaluation import datasets
 from assistant.evaluation.barge_in import Interjection, backchannels, coughs, heard_as_speech, questions
+from assistant.testing import free_port
 
-SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 TARGET_S = 1.5
 MIN_LEVELS = 3  # measured even past the target, to show how latency grows with calls
 MAX_LEVEL = 6
@@ -63,12 +63,6 @@ def _pct(values: list[float], q: int) -> float:
     return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 3)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_bridge(port: int, turns: list[dict], barge: dict[str, list[tuple[str, str]]] | None = None,
                   config: Path | None = None) -> subprocess.Popen:
     """`assistant phone` in its own process; the stage timings it logs for each turn go to `turns`,
@@ -78,9 +72,11 @@ def _start_bridge(port: int, turns: list[dict], barge: dict[str, list[tuple[str,
         [sys.executable, "-m", "assistant", *options, "phone", "--listen", f"127.0.0.1:{port}",
          "--max-calls", str(MAX_LEVEL)], cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True)
     ready = threading.Event()
+    lines = bridge.stderr
+    assert lines is not None  # stderr=PIPE
 
     def watch() -> None:  # also keeps the pipe drained while the bridge runs
-        for line in bridge.stderr:
+        for line in lines:
             if "phone bridge listening" in line:
                 ready.set()
             elif (timings := _TURN.search(line)) and "stt=" in line:
@@ -98,22 +94,24 @@ def _start_bridge(port: int, turns: list[dict], barge: dict[str, list[tuple[str,
 async def _caller(port: int, delay: float, questions: list) -> dict:
     await asyncio.sleep(delay)
     caller = await Caller.connect("127.0.0.1", port)
-    result = {"first_audio_s": [], "barge_in_s": [], "missed": 0}
+    first_audio_s: list[float] = []
+    barge_in_s: list[float] = []
+    missed = 0
     greeting = await caller.wait_audio(time.monotonic(), timeout=30)
     await asyncio.sleep(1.0)
     for number, clip in enumerate(questions):
         started, ended = await caller.say(clip)
         heard = caller.audio(started)
         if number == 0 and greeting is not None and heard:
-            result["barge_in_s"].append(caller.stopped_after(started))
+            barge_in_s.append(caller.stopped_after(started))
         first = await caller.wait_audio(ended + 0.05, timeout=60)
         if first is None:
-            result["missed"] += 1
+            missed += 1
             continue
-        result["first_audio_s"].append(first - ended)
+        first_audio_s.append(first - ended)
         await caller.wait_quiet(1.5, timeout=120)
     await caller.hang_up()
-    return result
+    return {"first_audio_s": first_audio_s, "barge_in_s": barge_in_s, "missed": missed}
 
 
 async def _level(port: int, calls: int, clips: list) -> dict:
@@ -138,7 +136,7 @@ def _interjections() -> list[Interjection]:
     """What is said over the greeting: those the phone's voice detector opens on (the rest cannot pause it)."""
     from assistant.stt.transcriber import Transcriber
 
-    manifest = SPEECH / "manifest.jsonl"
+    manifest = datasets.SPEECH_MANIFEST
     made = [*backchannels(manifest, Transcriber.load(Settings.load().stt)), *coughs(8),
             *questions(manifest, BARGE_QUESTIONS)]
     return [c for c in made if heard_as_speech(c.audio, PhoneVadSettings())]
@@ -213,7 +211,7 @@ def run_barge_in() -> dict:
         without = Path(folder) / "no-echo-check.toml"
         without.write_text("[phone]\necho_guard = false\n")
         for name, config in (("echo_check", None), ("no_echo_check", without)):
-            port = _free_port()
+            port = free_port()
             bridge = _start_bridge(port, [], barge, config)
             try:
                 # Both ways, in the same run: what the echo check costs the time to silence.
@@ -226,10 +224,9 @@ def run_barge_in() -> dict:
 
 
 def run() -> dict:
-    rows = [json.loads(line) for line in (SPEECH / "manifest.jsonl").read_text().splitlines() if line.strip()]
-    clips = [trim_silence(phone_audio(SPEECH / r["path"]), PHONE_RATE) for r in rows if "question" in r["tags"]][:2 * MAX_LEVEL * 2]
+    clips = [trim_silence(phone_audio(clip.path), PHONE_RATE) for clip in datasets.questions()[:2 * MAX_LEVEL * 2]]
     load_before = os.getloadavg()[0]
-    port = _free_port()
+    port = free_port()
     turns: list[dict] = []
     bridge = _start_bridge(port, turns)
     levels = []

@@ -8,15 +8,13 @@ from click.testing import CliRunner
 
 from assistant.adapters.cli import main
 from assistant.audio import load_audio
-from assistant.config import PROJECT_ROOT, Settings, SttSettings, VadSettings
-from assistant.corpus.store import load_corpus
+from assistant.config import VadSettings
+from assistant.evaluation.datasets import SPEECH_DIR
 from assistant.evaluation.endpointing import CachedRecognizer, Case, build_cases, stream_case
 from assistant.evaluation.speech import Clip, telephone_channel
 from assistant.stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart, TurnDecision
-from assistant.stt.transcriber import Transcriber
 from assistant.stt.turn_end import TurnJudge, TurnJudgement, TurnReason
 
-SPEECH_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 # A speaker aged 50+; speech runs from about 0.48 s to 5.32 s of the clip
 # (20 ms frames above 5 % of the peak level), with a short pause inside.
 CLIP = SPEECH_DIR / "emotiontts" / "pfl" / "pfl00002.flac"
@@ -223,13 +221,8 @@ QUESTION = SPEECH_DIR / "emotiontts" / "pfl" / "pfl00030.flac"
 
 
 @pytest.fixture(scope="module")
-def transcriber() -> Transcriber:
-    return Transcriber.load(SttSettings())
-
-
-@pytest.fixture(scope="module")
-def turn_judge() -> TurnJudge:
-    return TurnJudge(service.name for service in load_corpus(Settings().corpus.dir).services)
+def turn_judge(corpus) -> TurnJudge:
+    return TurnJudge(service.name for service in corpus.services)
 
 
 @pytest.mark.parametrize("path", [CLIP, QUESTION])

@@ -5,7 +5,6 @@ resampled to 8 kHz, and the bridge answers with the real models."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import struct
 import time
@@ -13,7 +12,7 @@ import uuid
 
 import numpy as np
 import pytest
-from phone_support import SPEECH, backchannel_clips, bridge, engine, main_server
+from phone_support import backchannel_clips, bridge, main_server
 
 from assistant.adapters.phone.client import Caller, LineEcho, phone_audio
 from assistant.adapters.phone.protocol import (
@@ -44,6 +43,7 @@ from assistant.core.events import (
 )
 from assistant.core.prompts import PHONE
 from assistant.evaluation.barge_in import heard_as_speech
+from assistant.evaluation.datasets import SPEECH_DIR, speech_clip
 from assistant.stt.endpointer import Endpointer, SpeechEnd
 
 # Questions tagged "question" in the shared speech set. None is about welfare,
@@ -111,20 +111,18 @@ def test_listen_addresses_parse():
 # --- calls through a real bridge ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def bridge_server():
-    if not SPEECH.exists():
-        pytest.skip(f"{SPEECH} not found: the shared speech set is needed for phone calls")
-    return main_server()
+def bridge_server(engine):
+    if not SPEECH_DIR.exists():
+        pytest.skip(f"{SPEECH_DIR} not found: the shared speech set is needed for phone calls")
+    return main_server(engine)
 
 
 def _clip(path: str) -> np.ndarray:
-    return trim_silence(phone_audio(SPEECH / path), PHONE_RATE)
+    return trim_silence(phone_audio(SPEECH_DIR / path), PHONE_RATE)
 
 
-def _expected_service(path: str) -> str:
-    text = next(json.loads(line)["text"] for line in (SPEECH / "manifest.jsonl").open()
-                if json.loads(line)["path"] == path)
-    return engine().retriever.search(text).hits[0].service.id
+def _expected_service(engine, path: str) -> str:
+    return engine.retriever.search(speech_clip(path).reference).hits[0].service.id
 
 
 async def _replying_since(call_id: str, since: float, timeout: float = 30.0) -> None:
@@ -212,9 +210,9 @@ async def _stays_after_transfer(address) -> dict:
 
 
 @pytest.fixture(scope="module")
-def small_server(bridge_server):
+def small_server(bridge_server, engine):
     """A bridge for two calls at a time that stays on after key 0 and hangs up after one silent second."""
-    return bridge().serve(engine(), max_calls=2, idle_timeout_s=1.0, transfer_action="stay")
+    return bridge().serve(engine, max_calls=2, idle_timeout_s=1.0, transfer_action="stay")
 
 
 @pytest.fixture(scope="module")
@@ -272,8 +270,8 @@ def test_the_greeting_says_what_the_line_does_and_that_0_reaches_a_person(calls)
     assert sum(len(u.audio) for u in utterances) / 16000 > 0.8 * len(heard) / 8000
 
 
-def test_a_question_over_the_phone_finds_its_service(calls):
-    expected = _expected_service(ASKED)
+def test_a_question_over_the_phone_finds_its_service(calls, engine):
+    expected = _expected_service(engine, ASKED)
     found = _events(calls, "listener", ServicesFound)
     assert found, f"no search: transcripts {[t.text for t in _events(calls, 'listener', Transcript)]}"
     assert expected in [s.id for s in found[0].services[:3]], (found[0].query, found[0].services[:3])
@@ -399,11 +397,11 @@ async def _caller_with_echo(address) -> dict:
 
 
 @pytest.fixture(scope="module")
-def barge_calls(bridge_server):
+def barge_calls(bridge_server, engine):
     """A backchannel and a question over the greeting, and a call whose line echoes, at once."""
     _, address = bridge_server
     # A real 네 / 예 cut from a recording, loud enough for the phone's voice detector to open on.
-    backchannel = next(b for b in backchannel_clips()
+    backchannel = next(b for b in backchannel_clips(engine)
                        if heard_as_speech(phone_audio_of(b.audio), PhoneVadSettings(), PHONE_RATE))
 
     async def together():

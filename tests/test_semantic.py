@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.adapters.cli import main
-from assistant.config import PROJECT_ROOT, RetrievalSettings
+from assistant.config import RetrievalSettings
 from assistant.corpus.store import load_corpus
+from assistant.evaluation.datasets import CORPUS_DIR
 from assistant.retrieval.retriever import Retriever
 from assistant.retrieval.semantic import (
     VECTORS_FILE,
@@ -24,13 +25,7 @@ from assistant.retrieval.semantic import (
     passages,
 )
 
-CORPUS_DIR = PROJECT_ROOT / "corpus"
 LOGGER = "assistant.retrieval.semantic"
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    return load_corpus(CORPUS_DIR)
 
 
 @pytest.fixture(scope="module")

@@ -89,6 +89,7 @@ def test_install_copies_verified_files_and_keeps_intact_ones(voices_dir):
     assert (voices_dir / entry.model_file).stat().st_mtime_ns == mtime
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_piper_voice_output_has_the_voice_rate_and_a_plausible_duration(joe, voices_dir):
     entry = next(e for e in load_manifest(voices_dir) if e.name == JOE)
     assert (joe.voice_name, joe.sample_rate) == (JOE, entry.sample_rate)
@@ -98,6 +99,7 @@ def test_piper_voice_output_has_the_voice_rate_and_a_plausible_duration(joe, voi
     assert np.abs(chunks[0].astype(np.float32)).mean() > 300  # speech, not silence
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_longer_text_gives_longer_audio_and_slower_rate_gives_longer_audio(joe):
     short = _seconds(joe.synthesize("Please call us."), joe)
     long = _seconds(joe.synthesize("Please call the welfare counselling center on weekdays between nine and six."), joe)
@@ -106,6 +108,7 @@ def test_longer_text_gives_longer_audio_and_slower_rate_gives_longer_audio(joe):
     assert slow > long * 1.2
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_a_multi_sentence_reply_streams_one_chunk_per_sentence(joe):
     reply = "The pension is paid monthly. Apply at the community center. Call one two nine for help."
     stream = joe.synthesize(reply)
@@ -178,8 +181,7 @@ def test_a_missing_kokoro_part_is_a_start_up_error_naming_its_package(voices_dir
         Synthesizer.load(_broken_kokoro(voices_dir, tmp_path, missing))
 
 
-def test_models_status_names_the_kokoro_voice(monkeypatch, tmp_path):
-    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))
+def test_models_status_names_the_kokoro_voice():
     result = CliRunner().invoke(main, ["models", "status"])
     assert result.exit_code == 0, result.output
     assert f"voice: {KOKORO} (ko, Kokoro-82M)" in result.output and "WARNING" not in result.output
@@ -236,6 +238,7 @@ def test_a_non_korean_voice_hands_korean_sentences_to_the_korean_voice(joe, koko
     assert _close(len(next(joe.synthesize(sentence))), expected)
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_a_korean_voice_in_the_manifest_is_chosen_without_a_warning(voices_dir, tmp_path):
     # The embedded voice's files under a Korean name stand in for a deployer's Korean voice.
     entry = json.loads((voices_dir / MANIFEST).read_text())["voices"][0]
@@ -285,6 +288,7 @@ def test_unknown_voice_or_missing_manifest_is_an_error_at_load(voices_dir, tmp_p
         Synthesizer.load(TtsSettings(voices_dir=tmp_path))
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_speaking_rate_out_of_range_is_refused(korean_fallback):
     with pytest.raises(ValueError, match="between"):
         list(korean_fallback.synthesize("안녕하세요.", 5.0))
@@ -312,8 +316,8 @@ def test_sessions_can_share_one_synthesizer_across_threads(joe, kokoro):
     assert all(audio.size > joe.sample_rate * 0.3 for _, audio in results)
 
 
-def test_say_command_writes_a_wav_and_names_the_voice(voices_dir, tmp_path, monkeypatch):
-    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
+def test_say_command_writes_a_wav_and_names_the_voice(voices_dir, tmp_path):
     out = tmp_path / "reply.wav"
     result = CliRunner().invoke(main, ["say", ANSWER, "--out", str(out), "--rate", "1.2"])
     assert result.exit_code == 0, result.output
@@ -331,8 +335,7 @@ def test_say_command_refuses_text_with_nothing_to_speak(tmp_path, text, message)
     assert not (tmp_path / "x.wav").exists()
 
 
-def test_say_command_with_espeak_still_warns(tmp_path, monkeypatch):
-    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))
+def test_say_command_with_espeak_still_warns(tmp_path):
     out = tmp_path / "reply.wav"
     result = CliRunner().invoke(main, ["say", "안녕하세요.", "--out", str(out), "--voice", ESPEAK_KOREAN])
     assert result.exit_code == 0, result.output

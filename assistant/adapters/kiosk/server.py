@@ -158,7 +158,8 @@ def serve(settings: Settings, sock: socket.socket) -> None:
     engine.warm_up(background=True, prompts=KIOSK.fixed())
     device, problem = open_device(settings)
     app = create_app(settings, engine, device, problem)
-    url = page_url(settings.kiosk.host, sock.getsockname()[1])
+    port = sock.getsockname()[1]
+    url = page_url(settings.kiosk.host, port)
     print(f"\n  키오스크 화면: {url}\n  전체 화면으로 열기: {chromium_command(url)}\n", flush=True)
     if settings.kiosk.staff_token is not None:
         print(f"  직원 화면: http://<this machine>:{port}/staff#token=… (kiosk.staff_token)\n", flush=True)
