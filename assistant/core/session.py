@@ -213,6 +213,7 @@ class Session:
             log.info("transcript rejected: %s", heard.rejected)
             yield from self._deliver(Answer(prompts.DID_NOT_HEAR, prompts.DID_NOT_HEAR, "repeat"), timings, start)
             return
+        # A resident's words go to the log only at DEBUG and masked (docs/architecture.md, "Privacy").
         log.debug("heard: %s", mask_personal(heard.text))
         yield from self._answer(heard.text, timings, start,
                                 preface=prompts.CUT_SHORT if ended.reason == "max_length" else "")
@@ -223,6 +224,7 @@ class Session:
         if not text:
             yield from self._deliver(Answer(prompts.DID_NOT_HEAR, prompts.DID_NOT_HEAR, "repeat"), {}, start)
             return
+        log.debug("asked: %s", mask_personal(text))
         yield from self._answer(text, {}, start)
 
     def say(self, text: str, kind: AnswerKind = "notice") -> EventStream:
