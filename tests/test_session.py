@@ -39,6 +39,20 @@ def test_typed_question_json_contract(run_assistant):
     assert "주민센터" in out["answer_speech"] and "129" in out["answer_speech"]
     assert "출처" in out["answer_screen"]
     assert {"retrieval", "answer", "total"} <= out["timings_ms"].keys()
+    assert "WARNING" not in result.stderr  # no voice speaks, so nothing about voices is said
+
+
+@pytest.mark.e2e  # two voices loaded
+def test_a_voice_warning_is_logged_once_per_process(test_settings, caplog):
+    """Every engine of a process (one per scenario group in run-script) loads its own voice."""
+    from assistant.core import engine as engine_module
+    from assistant.core.engine import Engine
+
+    engine_module._warn_once.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="assistant.core.engine"):
+        voices = [Engine(test_settings).synthesizer for _ in range(2)]
+    warned = [r.getMessage() for r in caplog.records if r.name == "assistant.core.engine"]
+    assert warned == ([voices[0].warning] if voices[0].warning else [])
 
 
 @needs_speech
