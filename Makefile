@@ -3,8 +3,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# setuptools' editable-install notices say nothing a user can act on.
-QUIET_PIP := PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q
+# setuptools' editable-install notices say nothing a user can act on, nor do pip's warnings
+# about package indexes in the machine's pip configuration that lack a package (one line per
+# package: "Location 'file:///…/simple/NAME/' is ignored"); -qq keeps pip's errors.
+QUIET_PIP := PYTHONWARNINGS=ignore $(BIN)/python -m pip install -qq
 
 .PHONY: install models lint test test-fast bench demo corpus clean
 
