@@ -88,6 +88,8 @@ def load_audio(source: Path | bytes) -> np.ndarray:
     if isinstance(source, Path):
         if not source.exists():
             raise AudioError(f"{name}: file not found")
+        if source.is_dir():
+            raise AudioError(f"{name}: a folder, not an audio file")
         if source.stat().st_size == 0:
             raise AudioError(f"{name}: file is empty")
     elif not source:
