@@ -75,17 +75,26 @@ def test_scenario_runner(run_assistant, tmp_path):
 
 
 def test_kiosk_server(open_kiosk, caplog):
+    """A typed question, then 상담원 연결 on a kiosk with a staff page (the request carries the question)."""
     from websockets.sync.client import connect
 
-    from assistant.testing import of_type, receive_until
+    from assistant.adapters.kiosk.server import create_app
+    from assistant.config import KioskSettings
+    from assistant.testing import of_type, receive_until, serving
 
-    with caplog.at_level(logging.DEBUG), \
-            connect(f"ws://127.0.0.1:{open_kiosk.port}/ws", open_timeout=10, max_size=None) as ws:
+    settings = open_kiosk.settings.model_copy(update={"kiosk": KioskSettings(audio_source="browser",
+                                                                             staff_token="privacy-test-token")})
+    with caplog.at_level(logging.DEBUG), serving(create_app(settings, open_kiosk.engine)) as port, \
+            connect(f"ws://127.0.0.1:{port}/ws", open_timeout=10, max_size=None) as ws:
         receive_until(ws, of_type("state", state="ready"), timeout=30)
         ws.send(json.dumps({"type": "ask", "text": QUESTION}))
         turn = receive_until(ws, of_type("Timings"))
-    assert any(of_type("Answer")(m) for m in turn)
-    assert_policy(_caplog_records(caplog))
+        ws.send(json.dumps({"type": "agent"}))
+        handoff = receive_until(ws, of_type("agent"), timeout=30)[-1]
+    assert any(of_type("Answer")(m) for m in turn) and handoff["staff"] is not None
+    records = _caplog_records(caplog)
+    assert_policy(records)
+    assert any("staff request" in text for level, text in records if level == logging.INFO)
 
 
 @pytest.mark.skipif(not SPEECH_DIR.exists(), reason=f"{SPEECH_DIR} not found: a call needs real speech")
