@@ -246,6 +246,7 @@ def test_a_finished_utterance_ends_early_and_a_paused_one_waits(path, transcribe
     assert stream_case(paused, Endpointer(VadSettings()), recognize).cut_in_pause
 
 
+@pytest.mark.e2e  # the command loads the speech model
 def test_eval_endpointing_cli_json_compares_policies(tmp_path):
     args = ["eval", "endpointing", "--manifest", str(SPEECH_DIR / "manifest.jsonl"), "--limit", "2",
             "--policy", "fixed", "--policy", "grammar", "--recognition-ms", "150", "--json"]

@@ -195,6 +195,7 @@ def test_transcript_differences_that_do_not_count_are_marked_minor():
     assert kinds[("", " ")] == "minor" and kinds[("", "?")] == "minor"
 
 
+@pytest.mark.e2e  # run-script speaks its answers with a voice
 def test_counseling_expectations_fail_with_reasons(tmp_path):
     scenario = write_scenario(tmp_path, """
 name: 상담 기대
