@@ -31,8 +31,9 @@ def few(corpus) -> Corpus:
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("index")
+def index_dir(test_settings):
+    """The persisted index the assistant itself uses: built once, then reused by every run."""
+    return test_settings.retrieval.index_dir
 
 
 @pytest.fixture(scope="module")
