@@ -36,6 +36,12 @@ if TYPE_CHECKING:
 TEST_CONFIG = Path(__file__).resolve().parent / "settings.toml"
 # Every Settings.load() of this process and of the processes it starts reads the test settings.
 os.environ["ASSISTANT_CONFIG"] = str(TEST_CONFIG)
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # `make test-fast` runs one worker per core: each worker's OpenMP libraries (the sentence
+    # encoder, LightGBM) get one thread, set before they load. Two threads per worker on two
+    # cores wait on each other's spinning threads, which made encoding and training up to ten
+    # times slower.
+    os.environ["OMP_NUM_THREADS"] = "1"
 
 # Fixtures that need a model, a browser or a socket; a test that uses one is e2e.
 E2E_FIXTURES = {
@@ -63,13 +69,19 @@ def test_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def engine(test_settings: Settings) -> Engine:
-    """The one engine of the test session, its speech models loaded before the first test uses it."""
+def text_engine(test_settings: Settings) -> Engine:
+    """The one engine of the test session as typed questions use it: corpus, retrieval, answers
+    and counseling; its speech models load only when a test touches them (which makes that test e2e)."""
     from assistant.core.engine import Engine
 
-    loaded = Engine.load(test_settings)
-    loaded.warm_up(background=False)
-    return loaded
+    return Engine.load(test_settings)
+
+
+@pytest.fixture(scope="session")
+def engine(text_engine: Engine) -> Engine:
+    """The same engine with its speech models loaded before the first test uses it."""
+    text_engine.warm_up(background=False)
+    return text_engine
 
 
 @pytest.fixture(scope="session")

@@ -270,15 +270,6 @@ def test_eval_endpointing_cli_json_compares_policies(tmp_path):
 
 # --- the same rule live: the real conversation (session, controller) in virtual time ----------
 
-@pytest.fixture(scope="module")
-def engine():
-    from assistant.core.engine import Engine
-
-    loaded = Engine.load(Settings())
-    loaded.warm_up(background=False)
-    return loaded
-
-
 def test_a_conversation_answers_a_finished_question_early_and_waits_out_a_pause(engine, transcriber):
     import asyncio
 

@@ -30,7 +30,17 @@ from assistant.audio import load_audio, to_int16, write_wav
 from assistant.config import PROJECT_ROOT, KioskSettings, Settings
 from assistant.core.prompts import KIOSK
 from assistant.evaluation.datasets import SPEECH_MANIFEST, speech_clip
-from assistant.testing import OpenKiosk, free_port, kiosk_frames, of_type, poll, receive_until, serving, wait_serving
+from assistant.testing import (
+    OpenKiosk,
+    decode,
+    free_port,
+    kiosk_frames,
+    of_type,
+    poll,
+    receive_until,
+    serving,
+    wait_serving,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -827,19 +837,18 @@ def test_a_second_press_finishes_the_question_at_once(kiosk):
 def live(ws, audio: np.ndarray, rate: int = 16000, frame_s: float = 0.04) -> list:
     """Streams `audio` at a live microphone's pace; returns the messages that came meanwhile."""
     received, start = [], time.monotonic()
-    for i, frame in enumerate(frames(audio, rate, frame_s)):
+    for i, frame in enumerate(kiosk_frames(audio, rate, frame_s)):
         ws.send(frame)
         time.sleep(max(0.0, start + (i + 1) * frame_s - time.monotonic()))
-        while (raw := _poll(ws)) is not None:
-            received.append(json.loads(raw) if isinstance(raw, str) else raw)
+        while (raw := poll(ws)) is not None:
+            received.append(decode(raw))
     return received
 
 
-def test_hands_free_a_backchannel_pauses_the_reply_and_a_question_cuts_it(kiosk):
+def test_hands_free_a_backchannel_pauses_the_reply_and_a_question_cuts_it(kiosk, transcriber, test_settings):
     from assistant.evaluation.barge_in import backchannels, heard_as_speech
 
-    opening = [b for b in backchannels(SPEECH / "manifest.jsonl", _transcriber())
-               if heard_as_speech(b.audio, Settings().vad)]
+    opening = [b for b in backchannels(SPEECH_MANIFEST, transcriber) if heard_as_speech(b.audio, test_settings.vad)]
     backchannel = max(opening, key=lambda b: len(b.audio))  # the surest to open the detector
     quiet = np.zeros(16000, np.float32)
     with connect(kiosk.port) as ws:
@@ -862,13 +871,6 @@ def test_hands_free_a_backchannel_pauses_the_reply_and_a_question_cuts_it(kiosk)
         assert cut and cut[0]["reason"] == "speech"
         transcript = next(m for m in received if of_type("Transcript")(m))
         assert not transcript["rejected"] and transcript["turn"] > cut[0]["turn"]
-
-
-@cache
-def _transcriber():
-    from assistant.stt.transcriber import Transcriber
-
-    return Transcriber.load(Settings().stt)
 
 
 # --- the server stays up --------------------------------------------------------------------

@@ -119,6 +119,7 @@ def test_a_multi_sentence_reply_streams_one_chunk_per_sentence(joe):
 
 # --- Kokoro, the embedded Korean voice ---------------------------------------------
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_kokoro_speaks_korean_by_default_at_24_khz_without_a_warning(kokoro):
     assert (kokoro.voice_name, kokoro.language, kokoro.sample_rate, kokoro.warning) == (KOKORO, "ko", 24000, None)
     chunks = list(kokoro.synthesize(ANSWER))
@@ -130,6 +131,7 @@ def test_kokoro_speaks_korean_by_default_at_24_khz_without_a_warning(kokoro):
     assert np.abs(np.concatenate(chunks).astype(np.float32)).mean() > 300  # speech, not silence
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_kokoro_speaks_slower_at_a_larger_length_scale(kokoro):
     sentence = "신청은 주민센터에서 하세요."
     normal = _seconds(kokoro.synthesize(sentence), kokoro)
@@ -137,6 +139,7 @@ def test_kokoro_speaks_slower_at_a_larger_length_scale(kokoro):
     assert slow > normal * 1.2
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_the_first_piece_is_short_and_comes_before_the_rest_is_made(kokoro):
     reply = ("등록된 전화번호가 없으니 경기도 보건건강국 응급의료과에 문의해 주세요. "
              "신청은 주민센터에서 하세요.")
@@ -189,6 +192,7 @@ def test_models_status_names_the_kokoro_voice():
 
 # --- the voice order -------------------------------------------------------------------
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_voice_order_korean_piper_then_kokoro_then_espeak(voices_dir, tmp_path):
     joe_entry, kokoro_entry = _manifest_entries(voices_dir, JOE, KOKORO)
     for suffix in (".onnx", ".onnx.json"):
@@ -215,6 +219,7 @@ def test_a_broken_korean_piper_voice_is_an_error_not_a_fall_back_to_kokoro(voice
 
 # --- espeak-ng Korean, the last resort ----------------------------------------------------
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_without_a_korean_voice_espeak_korean_speaks_with_a_warning(korean_fallback):
     assert (korean_fallback.voice_name, korean_fallback.language) == (ESPEAK_KOREAN, "ko")
     assert "No Korean voice is listed" in korean_fallback.warning and MANIFEST in korean_fallback.warning
@@ -228,6 +233,7 @@ def test_without_a_korean_voice_espeak_korean_speaks_with_a_warning(korean_fallb
     assert slow > normal * 1.2
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_a_non_korean_voice_hands_korean_sentences_to_the_korean_voice(joe, kokoro):
     # Kokoro, not espeak-ng, is now the Korean voice it hands them to.
     assert "cannot speak Korean" in joe.warning and joe.korean.name == KOKORO
@@ -251,6 +257,7 @@ def test_a_korean_voice_in_the_manifest_is_chosen_without_a_warning(voices_dir, 
     assert (synthesizer.voice_name, synthesizer.language, synthesizer.warning) == ("ko_KR-standin-medium", "ko_KR", None)
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_an_unlisted_korean_voice_file_is_named_in_the_warning(english_only_dir, tmp_path):
     _copy_voices(english_only_dir, tmp_path, {MANIFEST})
     (tmp_path / "ko_KR-new-medium.onnx").write_bytes(b"not listed")
@@ -294,6 +301,7 @@ def test_speaking_rate_out_of_range_is_refused(korean_fallback):
         list(korean_fallback.synthesize("안녕하세요.", 5.0))
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_sessions_can_share_one_synthesizer_across_threads(joe, kokoro):
     sentence = "신청은 주민센터에서 하세요."
     expected = next(joe.synthesize(sentence))
@@ -335,6 +343,7 @@ def test_say_command_refuses_text_with_nothing_to_speak(tmp_path, text, message)
     assert not (tmp_path / "x.wav").exists()
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_say_command_with_espeak_still_warns(tmp_path):
     out = tmp_path / "reply.wav"
     result = CliRunner().invoke(main, ["say", "안녕하세요.", "--out", str(out), "--voice", ESPEAK_KOREAN])
@@ -357,6 +366,7 @@ class _Counting:
         return self.speaker.speak(text, length_scale)
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_a_second_request_for_the_same_text_is_not_synthesized(kokoro, tmp_path):
     counting = _Counting(kokoro.speaker)
     cached = Synthesizer(counting, None, None, 1.0, AudioCache(tmp_path / "tts", 50_000_000))
