@@ -92,6 +92,16 @@ class Reranked:
     confidence: float
 
 
+# The training questions' sentence vectors are stored at half precision (half the file).
+STORED_VECTOR_DTYPE = np.float16
+
+
+def at_stored_precision(vector: np.ndarray) -> np.ndarray:
+    """`vector` as it reads back from a stored ranker: a training that encodes a question
+    and one that reuses its stored vector then see the same numbers, and rank alike."""
+    return vector.astype(STORED_VECTOR_DTYPE).astype(np.float32)
+
+
 def question_key(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
@@ -223,7 +233,7 @@ class LearnedRanker:
             "keys": np.array(stored.keys),
             "owners": np.array(stored.owners),
             "tokens": np.array(json.dumps(stored.tokens, ensure_ascii=False)),
-            "vectors": stored.vectors.astype(np.float16),
+            "vectors": stored.vectors.astype(STORED_VECTOR_DTYPE),
         }
         atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
 
