@@ -25,7 +25,9 @@ pytestmark = pytest.mark.skipif(not (CORPUS_DIR / "services.jsonl").exists(),
 @pytest.fixture(scope="module")
 def few(corpus) -> Corpus:
     """Forty services and 기초연금제도: what the index does when it is stored, reused and rebuilt
-    does not depend on the size of the corpus, and building it over all of it takes seconds."""
+    does not depend on the size of the corpus, and building it over all of it takes seconds.
+    Loaded without the learned ranking: trained for the whole corpus, it would be trained
+    again for these (tests/test_learned.py tests that)."""
     chosen = (*corpus.services[:40], *(s for s in corpus.services[40:] if s.name == "기초연금제도"))
     return Corpus(chosen, f"first-40-{corpus.fingerprint}", corpus.directory)
 
@@ -122,7 +124,7 @@ def test_a_delivering_local_service_answers_for_the_national_program(retriever):
 
 def test_index_is_persisted_and_reused(few, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="assistant.retrieval.index")
-    settings = RetrievalSettings(index_dir=tmp_path)
+    settings = RetrievalSettings(index_dir=tmp_path, learned=False)
     first = Retriever.load(few, settings)
     assert BUILT in caplog.text
     stored = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
@@ -137,7 +139,7 @@ def test_index_is_persisted_and_reused(few, tmp_path, caplog):
 
 def test_changed_corpus_rebuilds_the_index(few, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="assistant.retrieval.index")
-    settings = RetrievalSettings(index_dir=tmp_path)
+    settings = RetrievalSettings(index_dir=tmp_path, learned=False)
     Retriever.load(few, settings)
     smaller = Corpus(few.services[1:], "changed-" + few.fingerprint, few.directory)
     caplog.clear()
@@ -148,7 +150,7 @@ def test_changed_corpus_rebuilds_the_index(few, tmp_path, caplog):
 
 
 def test_unreadable_index_is_rebuilt(few, tmp_path):
-    settings = RetrievalSettings(index_dir=tmp_path)
+    settings = RetrievalSettings(index_dir=tmp_path, learned=False)
     Retriever.load(few, settings)
     (tmp_path / "tokens.npz").write_bytes(b"not an index")
     retriever = Retriever.load(few, settings)

@@ -89,7 +89,8 @@ def test_an_edited_service_is_encoded_once_and_cached(corpus, tmp_path, caplog):
     record["benefit"] = "어르신께 매달 기초연금을 드립니다. 새로 쓴 문장입니다."
     (corpus_dir / "local" / "edited.yaml").write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
     changed = load_corpus(corpus_dir)
-    settings = RetrievalSettings(index_dir=tmp_path / "index")
+    # Without the learned ranking, which a changed corpus would train again (tests/test_learned.py).
+    settings = RetrievalSettings(index_dir=tmp_path / "index", learned=False)
 
     caplog.set_level(logging.INFO, logger=LOGGER)
     first = Retriever.load(changed, settings)
