@@ -37,7 +37,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -213,7 +213,7 @@ class LearnedRanker:
             # Farther in meaning from every asked question and passage than
             # 99 % of the welfare questions: about something else.
             return Reranked(np.zeros(self.asked.size, dtype=np.float32), 0.0)
-        raw = self.booster.predict(rows, num_threads=1)
+        raw = np.asarray(self.booster.predict(rows, num_threads=1))
         ranked = np.argsort(-raw, kind="stable")
         scores = np.zeros(self.asked.size, dtype=np.float32)
         # Positive scores, the best 1, so hits keep "score > 0 means found".
@@ -227,7 +227,7 @@ class LearnedRanker:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         stored = self.stored
-        arrays = {
+        arrays: dict[str, Any] = {
             "meta": np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True)),
             "model": np.array(self.booster.model_to_string()),
             "keys": np.array(stored.keys),

@@ -71,6 +71,10 @@ def _fold(question: str) -> int:
 class _Example:
     def __init__(self, item: QAItem, owner: str, wanted: np.ndarray, signals: Signals, tokens: list[str]):
         self.item, self.owner, self.wanted, self.signals, self.tokens = item, owner, wanted, signals, tokens
+        # `_examples` keeps only questions with a vector that share a word with some record.
+        assert signals.query_vector is not None and signals.closeness is not None
+        self.vector: np.ndarray = signals.query_vector
+        self.closeness: np.ndarray = signals.closeness
         self.fold = _fold(item.question)
 
 
@@ -83,7 +87,7 @@ def train_ranker(retriever: Retriever, items: list[QAItem], reuse: StoredQuestio
     training = training_part(items, by)
     examples = _examples(retriever, training, reuse)
     features = Features(retriever.services)
-    vectors = np.stack([e.signals.query_vector for e in examples])
+    vectors = np.stack([e.vector for e in examples])
 
     def asked_without(fold: int | None) -> AskedField:
         keep = [n for n, e in enumerate(examples) if e.fold != fold]
@@ -130,7 +134,7 @@ def train_ranker(retriever: Retriever, items: list[QAItem], reuse: StoredQuestio
     # asked question plus its closest passage. Below what all but
     # `OFF_TOPIC_KEEP_LOSS` of the training questions reach (out of fold),
     # a question is about something else.
-    nearness = [asked_best[i] + float(groups[i].signals.closeness.max()) for i in range(len(groups))]
+    nearness = [asked_best[i] + float(groups[i].closeness.max()) for i in range(len(groups))]
     off_topic_below = float(np.quantile(nearness, OFF_TOPIC_KEEP_LOSS))
 
     digest = hashlib.sha256(json.dumps([(i.question, i.service) for i in training], ensure_ascii=False)
