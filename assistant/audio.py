@@ -101,6 +101,8 @@ def load_audio(source: Path | bytes) -> np.ndarray:
     if isinstance(source, Path):
         if not source.exists():
             raise AudioError(f"{name}: file not found")
+        if source.is_dir():
+            raise AudioError(f"{name}: a folder, not an audio file")
         if source.stat().st_size == 0:
             raise AudioError(f"{name}: file is empty")
     elif not source:
@@ -128,5 +130,5 @@ def _decode_with_av(source: Path | bytes, name: str) -> np.ndarray:
 
 
 def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """16-bit PCM; the folder must exist (a mistyped path is an error, never a new folder)."""
     soundfile.write(str(path), samples, sample_rate, subtype="PCM_16")

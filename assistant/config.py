@@ -18,9 +18,14 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, ValidationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "assistant.toml"
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be used, with a message naming the file and the problem."""
 
 
 class _Section(BaseModel):
@@ -188,8 +193,22 @@ class Settings(_Section):
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
-        path = path or Path(os.environ.get("ASSISTANT_CONFIG", PROJECT_ROOT / "assistant.toml"))
-        if not path.exists():
+        """`path`, else $ASSISTANT_CONFIG, else `assistant.toml` in the project root.
+
+        Only the default file may be absent (then the defaults apply): a file
+        someone named that is missing is a mistake to report, not to ignore.
+        """
+        named = path or (Path(os.environ["ASSISTANT_CONFIG"]) if os.environ.get("ASSISTANT_CONFIG") else None)
+        path = named or DEFAULT_CONFIG
+        if named is None and not path.exists():
             return cls()
-        with path.open("rb") as f:
-            return cls.model_validate(tomllib.load(f))
+        try:
+            with path.open("rb") as f:
+                return cls.model_validate(tomllib.load(f))
+        except OSError as err:
+            raise SettingsError(f"{path}: cannot read the settings file ({err.strerror or err})") from err
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise SettingsError(f"{path}: not valid TOML ({err})") from err
+        except ValidationError as err:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+            raise SettingsError(f"{path}: {problems}") from err

@@ -24,7 +24,6 @@ the reply then did (resumed, cut, or never paused).
 from __future__ import annotations
 
 import json
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,11 +34,12 @@ from collections import Counter
 import numpy as np
 import psutil
 
-from assistant.audio import load_audio, resample, to_int16
+from assistant.audio import load_audio
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.evaluation import datasets
 from assistant.evaluation.barge_in import Interjection, backchannels, coughs, questions
+from assistant.testing import decode, free_port, kiosk_frames, of_type, poll, receive_until, wait_serving
 
-SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 QUESTIONS = 6
 RATE = 48000
 FRAME_S = 0.04
@@ -48,36 +48,8 @@ STATIC = ("/", "/screen.css", "/static/kiosk.css", "/static/hangul.min.js", "/st
           "/static/layout.js", "/static/kiosk.js", "/static/pcm-capture.js")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _questions() -> list[np.ndarray]:
-    entries = [json.loads(line) for line in (SPEECH / "manifest.jsonl").open()]
-    chosen = [e for e in entries if "question" in e["tags"]][:: 7][:QUESTIONS]
-    return [load_audio(SPEECH / e["path"]) for e in chosen]
-
-
-def _frames(audio: np.ndarray):
-    pcm = to_int16(resample(audio, 16000, RATE)).astype("<i2")
-    step = int(RATE * FRAME_S)
-    for offset in range(0, len(pcm), step):
-        yield RATE.to_bytes(4, "little") + pcm[offset:offset + step].tobytes()
-
-
-def _receive_until(ws, stop, timeout: float = 120) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        raw = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
-        message = json.loads(raw) if isinstance(raw, str) else raw
-        if stop(message):
-            return message
-
-
-def _is(kind: str, **fields):
-    return lambda m: isinstance(m, dict) and m.get("type") == kind and all(m.get(k) == v for k, v in fields.items())
+    return [load_audio(clip.path) for clip in datasets.questions()[:: 7][:QUESTIONS]]
 
 
 def _is_audio(message) -> bool:
@@ -87,18 +59,18 @@ def _is_audio(message) -> bool:
 def _spoken_turn(ws, audio: np.ndarray) -> dict:
     """One question at a live pace; returns the client-side timings in ms."""
     ws.send(json.dumps({"type": "talk"}))
-    _receive_until(ws, _is("state", state="listening"))
+    receive_until(ws, of_type("state", state="listening"))
     arrived: dict[str, float] = {}
 
     def take(raw) -> None:
-        message, now = (json.loads(raw) if isinstance(raw, str) else raw), time.monotonic()
-        if _is("state", state="thinking")(message):
+        message, now = decode(raw), time.monotonic()
+        if of_type("state", state="thinking")(message):
             arrived.setdefault("thinking", now)
-        if _is("state", hands_free=True)(message):
+        if of_type("state", hands_free=True)(message):
             arrived.setdefault("control", now)
         if _is_audio(message):
             arrived.setdefault("sound", now)
-        if _is("ReplyAudio")(message):
+        if of_type("ReplyAudio")(message):
             arrived.setdefault("audio", now)
 
     def probe_while_thinking() -> None:
@@ -106,14 +78,14 @@ def _spoken_turn(ws, audio: np.ndarray) -> dict:
             arrived["probe"] = time.monotonic()
             ws.send(json.dumps({"type": "hands_free", "on": True}))
 
-    speech = list(_frames(audio))
-    silence = list(_frames(np.zeros(int(16000 * TRAILING_SILENCE_S), np.float32)))
+    speech = list(kiosk_frames(audio, RATE, FRAME_S))
+    silence = list(kiosk_frames(np.zeros(int(16000 * TRAILING_SILENCE_S), np.float32), RATE, FRAME_S))
     start = time.monotonic()
     for i, frame in enumerate(speech + silence):
         ws.send(frame)
         if i == len(speech) - 1:
             spoke_until = time.monotonic()
-        while (raw := _poll(ws)) is not None:
+        while (raw := poll(ws)) is not None:
             take(raw)
         probe_while_thinking()
         time.sleep(max(0.0, start + (i + 1) * FRAME_S - time.monotonic()))
@@ -122,22 +94,15 @@ def _spoken_turn(ws, audio: np.ndarray) -> dict:
         probe_while_thinking()
     pressed = time.monotonic()
     ws.send(json.dumps({"type": "talk"}))  # 말하기 during the reply
-    _receive_until(ws, _is("interrupted"))
+    receive_until(ws, of_type("interrupted"))
     interrupt_ms = (time.monotonic() - pressed) * 1000
     ws.send(json.dumps({"type": "hands_free", "on": False}))
     ws.send(json.dumps({"type": "restart"}))
-    _receive_until(ws, _is("reset"))
+    receive_until(ws, of_type("reset"))
     return {"first_sound": (arrived["sound"] - spoke_until) * 1000,
             "first_audio": (arrived["audio"] - spoke_until) * 1000,
             "control_while_thinking": (arrived["control"] - arrived["probe"]) * 1000,
             "interrupt": interrupt_ms}
-
-
-def _poll(ws):
-    try:
-        return ws.recv(timeout=0)
-    except TimeoutError:
-        return None
 
 
 def _percentiles(values: list[float]) -> dict:
@@ -150,7 +115,7 @@ def _percentiles(values: list[float]) -> dict:
 def _interjections() -> list[Interjection]:
     from assistant.stt.transcriber import Transcriber
 
-    manifest = SPEECH / "manifest.jsonl"
+    manifest = datasets.SPEECH_MANIFEST
     return [*backchannels(manifest, Transcriber.load(Settings.load().stt)), *coughs(8), *questions(manifest, 6)]
 
 
@@ -158,23 +123,24 @@ def _over_a_reply(ws, interjection: Interjection) -> dict:
     """Asks, and 1 s into the spoken reply streams `interjection` live; what the reply did, and when."""
     ws.send(json.dumps({"type": "hands_free", "on": True}))
     ws.send(json.dumps({"type": "ask", "text": "기초연금 어떻게 신청해요?"}))
-    _receive_until(ws, _is_audio)
+    receive_until(ws, _is_audio)
     quiet = np.zeros(16000, np.float32)
-    before = list(_frames(quiet))
-    stream = before + list(_frames(interjection.audio)) + list(_frames(np.concatenate([quiet] * 3)))
+    before = list(kiosk_frames(quiet, RATE, FRAME_S))
+    after = np.concatenate([quiet] * 3)
+    stream = before + list(kiosk_frames(interjection.audio, RATE, FRAME_S)) + list(kiosk_frames(after, RATE, FRAME_S))
     first_sound, seen, spoke_at = len(before), [], 0.0
     start = time.monotonic()
     for i, frame in enumerate(stream):
         if i == first_sound:
             spoke_at = time.monotonic()
         ws.send(frame)
-        while (raw := _poll(ws)) is not None:
+        while (raw := poll(ws)) is not None:
             if isinstance(raw, str):
                 seen.append((time.monotonic(), json.loads(raw)))
         time.sleep(max(0.0, start + (i + 1) * FRAME_S - time.monotonic()))
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not any(m["type"] in ("ReplyResumed", "interrupted") for _, m in seen):
-        if (raw := _poll(ws)) is not None and isinstance(raw, str):
+        if (raw := poll(ws)) is not None and isinstance(raw, str):
             seen.append((time.monotonic(), json.loads(raw)))
         time.sleep(0.01)
     paused = [at for at, m in seen if m["type"] == "ReplyPaused"]
@@ -182,7 +148,7 @@ def _over_a_reply(ws, interjection: Interjection) -> dict:
     outcome = "cut" if cut else "resumed" if paused else "not_paused"
     reasons = [m["reason"] for _, m in seen if m["type"] in ("ReplyResumed", "interrupted")]
     ws.send(json.dumps({"type": "restart"}))
-    _receive_until(ws, _is("reset"))
+    receive_until(ws, of_type("reset"))
     return {"kind": interjection.kind, "outcome": outcome, "reasons": reasons,
             "paused_after_s": (paused[0] - spoke_at) if paused else None}
 
@@ -205,20 +171,12 @@ def _barge_in(ws, interjections: list[Interjection]) -> dict:
 def run(barge_in_only: bool = False) -> dict:
     from websockets.sync.client import connect
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen([sys.executable, "-m", "assistant", "kiosk", "--port", str(port), "--no-audio-device"],
                                cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            except OSError as err:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the kiosk did not start") from err
-                time.sleep(0.3)
+        wait_serving(url, process)
         start = time.monotonic()
         for path in STATIC:
             urllib.request.urlopen(url + path, timeout=5).read()
@@ -227,9 +185,9 @@ def run(barge_in_only: bool = False) -> dict:
         turns = []
         interjections = _interjections()  # before the page opens: it would sit idle meanwhile
         with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
-            _receive_until(ws, _is("state", state="ready"))
+            receive_until(ws, of_type("state", state="ready"))
             ws.send(json.dumps({"type": "ask", "text": "기초연금"}))  # wait for the models to be loaded
-            _receive_until(ws, _is("Timings"))
+            receive_until(ws, of_type("Timings"))
             for audio in [] if barge_in_only else _questions():
                 turns.append(_spoken_turn(ws, audio))
             barge_in = _barge_in(ws, interjections)

@@ -55,8 +55,8 @@ from assistant.adapters.phone.process import BridgeProcess
 from assistant.adapters.phone.protocol import FRAME_S, PHONE_RATE
 from assistant.audio import trim_silence
 from assistant.config import PROJECT_ROOT
+from assistant.evaluation.datasets import SPEECH_DIR
 
-SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 TARGET_MS = 1500.0
 MAX_RATIO = 1.3
 STAGGER_S = 0.5
@@ -228,14 +228,14 @@ async def _memory(bridge: BridgeProcess, calls: int, questions: list[Question]) 
 
 # --- the run ------------------------------------------------------------------------------
 def _questions() -> list[Question]:
-    rows = [json.loads(line) for line in (SPEECH / "manifest.jsonl").read_text().splitlines() if line.strip()]
-    return [Question(trim_silence(phone_audio(SPEECH / r["path"]), PHONE_RATE), r["text"]) for r in rows
+    rows = [json.loads(line) for line in (SPEECH_DIR / "manifest.jsonl").read_text().splitlines() if line.strip()]
+    return [Question(trim_silence(phone_audio(SPEECH_DIR / r["path"]), PHONE_RATE), r["text"]) for r in rows
             if "question" in r.get("tags", ())]
 
 
 def _telephone_cer(bridge: BridgeProcess) -> float:
     out = subprocess.run([sys.executable, "-m", "assistant", "eval", "speech", "--manifest",
-                          str(SPEECH / "manifest.jsonl"), "--telephone", "--json"],
+                          str(SPEECH_DIR / "manifest.jsonl"), "--telephone", "--json"],
                          cwd=PROJECT_ROOT, env=bridge.env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)["cer"]
 

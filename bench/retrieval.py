@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import Settings
 from assistant.corpus.store import load_corpus
+from assistant.evaluation.datasets import RETRIEVAL_DEV, SPEECH_MANIFEST
 from assistant.evaluation.retrieval import evaluate, off_topic_rate, read_qa, read_texts
 from assistant.evaluation.split import training_part, unseen_part
 from assistant.korean import kiwi
@@ -28,9 +29,6 @@ from assistant.retrieval.index import BM25Index
 from assistant.retrieval.learned import RANKER_FILE, read_ranker
 from assistant.retrieval.retriever import Retriever
 from assistant.retrieval.semantic import E5SmallEncoder, passages
-
-DEV_QA = PROJECT_ROOT.parent / "shared" / "eval" / "retrieval_dev.jsonl"
-SPEECH_MANIFEST = PROJECT_ROOT.parent / "shared" / "eval" / "speech" / "manifest.jsonl"
 
 
 def run() -> dict:
@@ -75,8 +73,8 @@ def run() -> dict:
         "learned": learned.learned is not None,
         **_encoding_rate(corpus),
     }
-    if DEV_QA.exists():
-        items = read_qa(DEV_QA)
+    if RETRIEVAL_DEV.exists():
+        items = read_qa(RETRIEVAL_DEV)
         texts = read_texts(SPEECH_MANIFEST) if SPEECH_MANIFEST.exists() else None
         for name, retriever in (("", learned), ("hand_set_", semantic), ("lexical_", lexical)):
             figures.update({f"{name}{key}": value for key, value in _measure(retriever, items, texts).items()})

@@ -11,12 +11,11 @@ from time import perf_counter
 import numpy as np
 
 from assistant.audio import load_audio
-from assistant.config import PROJECT_ROOT, Settings
-from assistant.evaluation.speech import load_manifest, score_clips, summarize
+from assistant.config import Settings
+from assistant.evaluation.datasets import speech_clips
+from assistant.evaluation.speech import score_clips, summarize
 from assistant.stt.endpointer import Endpointer
 from assistant.stt.transcriber import Transcriber
-
-MANIFEST = PROJECT_ROOT.parent / "shared" / "eval" / "speech" / "manifest.jsonl"
 
 
 def run() -> dict:
@@ -24,7 +23,7 @@ def run() -> dict:
     started = perf_counter()
     transcriber = Transcriber.load(settings.stt)
     load_s = perf_counter() - started
-    clips = load_manifest(MANIFEST)
+    clips = list(speech_clips())
 
     scores = list(score_clips(transcriber, clips))
     report = summarize(scores)

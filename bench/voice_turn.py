@@ -9,7 +9,6 @@ launch to the first spoken reply audio.
 
 from __future__ import annotations
 
-import json
 import resource
 import statistics
 import subprocess
@@ -20,13 +19,13 @@ from collections import Counter
 import numpy as np
 
 from assistant.audio import load_audio
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import Settings
 from assistant.core.engine import Engine
 from assistant.core.events import ReplyAudio, SpeechEnded, Timings
 from assistant.core.recordings import FRAME_S
 from assistant.core.session import Session
+from assistant.evaluation.datasets import speech_clips
 
-MANIFEST = PROJECT_ROOT.parent / "shared" / "eval" / "speech" / "manifest.jsonl"
 CLIPS = 60
 LIVE_TAIL_S = 2.5
 
@@ -52,7 +51,8 @@ def live_turn(session: Session, audio: np.ndarray) -> dict | None:
     audio = np.concatenate([audio, np.zeros(16000, np.float32)])
     step, live_from = int(16000 * FRAME_S), len(audio) - int(16000 * LIVE_TAIL_S)
     started = fed_at = time.perf_counter()
-    stopped_at = ended_at = None
+    ended: tuple[float, float] | None = None  # (when the endpoint came, when the speech stopped)
+    first: float | None = None  # the first reply audio
     reason = ""
     for i in range(0, len(audio), step):
         if i >= live_from:
@@ -61,12 +61,13 @@ def live_turn(session: Session, audio: np.ndarray) -> dict | None:
         for event in session.feed_audio(audio[i:i + step], 16000):
             now = time.perf_counter()
             if isinstance(event, SpeechEnded):
-                ended_at, reason = now, event.reason
+                reason = event.reason
                 # Stream time -> wall time: the tail is fed in real time.
-                stopped_at = now - (i + step - event.at_s * 16000) / 16000
-            elif isinstance(event, ReplyAudio) and ended_at is not None:
+                ended = (now, now - (i + step - event.at_s * 16000) / 16000)
+            elif isinstance(event, ReplyAudio) and ended is not None:
                 first = now
-            elif isinstance(event, Timings) and ended_at is not None:
+            elif isinstance(event, Timings) and ended is not None and first is not None:
+                ended_at, stopped_at = ended
                 return {"speech_stop": (first - stopped_at) * 1000, "endpoint": (first - ended_at) * 1000,
                         "stt": event.ms["stt"], "retrieval": event.ms.get("retrieval", 0.0),
                         "tts_first": event.ms["tts_first_audio"], "wall_s": time.perf_counter() - started,
@@ -80,15 +81,14 @@ def startup_s() -> float:
 
 
 def run() -> dict:
-    clips = [json.loads(line) for line in MANIFEST.read_text().splitlines() if line.strip()]
     # Questions first: they are what residents say; then others up to CLIPS.
-    clips.sort(key=lambda c: "question" not in c.get("tags", []))
+    clips = sorted(speech_clips(), key=lambda c: "question" not in c.tags)
     engine = Engine.load(Settings.load())
     engine.warm_up(background=False)
     turns = []
     audio_s = 0.0
     for clip in clips[:CLIPS]:
-        audio = load_audio(MANIFEST.parent / clip["path"])
+        audio = load_audio(clip.path)
         turn = live_turn(Session(engine), audio)
         if turn is not None:
             turns.append(turn)

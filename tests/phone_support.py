@@ -1,5 +1,5 @@
-"""A real phone bridge for the phone tests: real engine, real TCP on 127.0.0.1,
-run on its own event loop in a background thread, shared by the test modules."""
+"""A real phone bridge for the phone tests: the session's engine (tests/conftest.py), real TCP
+on 127.0.0.1, run on its own event loop in a background thread, shared by the test modules."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import time
 from collections import defaultdict
 
 from assistant.adapters.phone.server import PhoneServer
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.core.engine import Engine
 from assistant.core.events import Event
-
-SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
+from assistant.evaluation.datasets import SPEECH_MANIFEST
 
 
 class BridgeThread:
@@ -25,7 +24,7 @@ class BridgeThread:
         self.events: dict[str, list[tuple[float, Event]]] = defaultdict(list)
         threading.Thread(target=self.loop.run_forever, name="phone-bridge", daemon=True).start()
 
-    def serve(self, engine, **overrides) -> tuple[PhoneServer, tuple[str, int]]:
+    def serve(self, engine: Engine, **overrides) -> tuple[PhoneServer, tuple[str, int]]:
         settings = engine.settings.phone.model_copy(update=overrides)
 
         def observe(call: str, event: Event) -> None:
@@ -44,28 +43,19 @@ class BridgeThread:
 
 
 @functools.cache
-def engine():
-    from assistant.core.engine import Engine
-
-    loaded = Engine.load(Settings.load())
-    loaded.warm_up(background=False)
-    return loaded
-
-
-@functools.cache
 def bridge() -> BridgeThread:
     return BridgeThread()
 
 
 @functools.cache
-def main_server() -> tuple[PhoneServer, tuple[str, int]]:
+def main_server(engine: Engine) -> tuple[PhoneServer, tuple[str, int]]:
     """The bridge most tests call: default settings, an idle timeout no test reaches."""
-    return bridge().serve(engine(), idle_timeout_s=300.0)
+    return bridge().serve(engine, idle_timeout_s=300.0)
 
 
 @functools.cache
-def backchannel_clips() -> list:
+def backchannel_clips(engine: Engine) -> list:
     """Real backchannels cut from the speech set (assistant/evaluation/barge_in.py)."""
     from assistant.evaluation.barge_in import backchannels
 
-    return backchannels(SPEECH / "manifest.jsonl", engine().transcriber)
+    return backchannels(SPEECH_MANIFEST, engine.transcriber)

@@ -10,18 +10,11 @@ from assistant.answer.answerer import Answerer
 from assistant.answer.extractive import items
 from assistant.answer.facts import facts, ungrounded
 from assistant.answer.intent import Intent, classify, refers_back
-from assistant.config import Settings
-from assistant.corpus.store import load_corpus
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    return load_corpus(Settings().corpus.dir)
-
-
-@pytest.fixture(scope="module")
-def answerer(corpus):
-    return Answerer(corpus, Settings())
+def answerer(corpus, test_settings):
+    return Answerer(corpus, test_settings)
 
 
 @pytest.mark.parametrize("question,intent", [
@@ -109,7 +102,7 @@ def test_every_answer_in_the_corpus_is_grounded_short_and_gives_a_number(corpus,
             assert phones[0].number in reply.speech, (service.id, reply.speech)
 
 
-def test_without_llm_weights_answers_stay_extractive_and_say_why(corpus, tmp_path):
+def test_without_llm_weights_answers_stay_extractive_and_say_why(corpus, test_settings, tmp_path):
     from assistant.answer.llm import LlmRewriter, llm_status
     from assistant.config import AnswerSettings
 
@@ -117,7 +110,7 @@ def test_without_llm_weights_answers_stay_extractive_and_say_why(corpus, tmp_pat
     assert "no LLM weights in" in llm_status(missing) and str(tmp_path / "no-model") in llm_status(missing)
     assert LlmRewriter.load(missing) is None
     assert "configured" in llm_status(AnswerSettings(engine="extractive"))
-    settings = Settings().model_copy(update={"answer": missing})
+    settings = test_settings.model_copy(update={"answer": missing})
     service = _named(corpus, "기초연금제도")
     reply = Answerer(corpus, settings).answer("얼마 받아요", [(service, 1.0)], 1.0)
     assert "33만 4,810원" in reply.speech

@@ -12,13 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.adapters.cli import main
-from assistant.config import PROJECT_ROOT
 from assistant.corpus.build.contacts import parse_contacts, phone_numbers
 from assistant.corpus.build.importer import SourceError, import_corpus
 from assistant.corpus.store import IMPORTED_FILE, load_corpus
+from assistant.evaluation.datasets import RETRIEVAL_DEV as EVAL
+from assistant.evaluation.datasets import WELFARE_SOURCES as SOURCES
 
-SOURCES = PROJECT_ROOT.parent / "shared" / "data" / "welfare"
-EVAL = PROJECT_ROOT.parent / "shared" / "eval" / "retrieval_dev.jsonl"
 BOOKLET, LISTED, GOV24, DETAIL = ("booklet2024_chunks.json", "bokjiro_services_list.json",
                                   "gov24_services.json", "bokjiro_local_detail_family.json")
 

@@ -7,8 +7,6 @@ import logging
 
 import pytest
 
-from assistant.config import Settings
-from assistant.core.engine import Engine
 from assistant.core.events import Answer
 from assistant.core.session import Session
 from assistant.counsel.advisor import is_open_question
@@ -81,17 +79,12 @@ def test_open_questions_by_their_form(question, is_open):
     assert is_open_question(question) is is_open
 
 
-@pytest.fixture(scope="module")
-def engine():
-    return Engine.load(Settings())
-
-
 def _ask(session: Session, text: str) -> Answer:
     return next(e for e in session.ask_text(text) if isinstance(e, Answer))
 
 
-def test_open_question_flow_asks_age_first_then_lists(engine, caplog):
-    session = Session(engine, speak=False)
+def test_open_question_flow_asks_age_first_then_lists(text_engine, caplog):
+    session = Session(text_engine, speak=False)
     caplog.set_level(logging.INFO)
     first = _ask(session, "제가 받을 수 있는 게 뭐가 있어요?")
     assert first.kind == "question" and "연세" in first.speech
@@ -110,8 +103,8 @@ def test_open_question_flow_asks_age_first_then_lists(engine, caplog):
     assert "72" not in repr(session.counsel.profile)
 
 
-def test_reset_wipes_the_profile(engine):
-    session = Session(engine, speak=False)
+def test_reset_wipes_the_profile(text_engine):
+    session = Session(text_engine, speak=False)
     _ask(session, "일흔둘이고 혼자 살아요. 뭐 받을 수 있어요?")
     assert session.counsel.profile.age == (72, 72)
     session.reset()
@@ -123,8 +116,8 @@ def test_reset_wipes_the_profile(engine):
     assert session.counsel.profile.is_empty()
 
 
-def test_a_need_ranks_by_its_words_and_the_profile_filters(engine):
-    session = Session(engine, speak=False)
+def test_a_need_ranks_by_its_words_and_the_profile_filters(text_engine):
+    session = Session(text_engine, speak=False)
     answer = _ask(session, "저는 중증 장애인이에요. 받을 수 있는 지원 뭐 있어요?")
     if answer.kind == "question":
         answer = _ask(session, "기초생활수급자예요")
@@ -134,8 +127,8 @@ def test_a_need_ranks_by_its_words_and_the_profile_filters(engine):
     assert "장애수당" not in [c.name for c in answer.choices]
 
 
-def test_new_topic_is_not_answered_with_the_previous_service(engine):
-    session = Session(engine, speak=False)
+def test_new_topic_is_not_answered_with_the_previous_service(text_engine):
+    session = Session(text_engine, speak=False)
     _ask(session, "기초연금 얼마 받아요?")
     _ask(session, "기초연금 어떻게 신청해요")
     answer = _ask(session, "아들이 장애가 있는데 받을 수 있는 거 뭐 있어요")
@@ -145,15 +138,15 @@ def test_new_topic_is_not_answered_with_the_previous_service(engine):
 
 @pytest.mark.parametrize("follow_up", ["그건 얼마 받아요?", "그거 신청하려면 어디로 가요?", "신청 방법 알려 주세요",
                                        "전화번호 알려 주세요"])
-def test_follow_ups_stay_on_the_service(engine, follow_up):
-    session = Session(engine, speak=False)
+def test_follow_ups_stay_on_the_service(text_engine, follow_up):
+    session = Session(text_engine, speak=False)
     _ask(session, "노인맞춤돌봄서비스는 뭐예요?")
     answer = _ask(session, follow_up)
     assert answer.kind == "answer" and answer.service.name == "노인맞춤돌봄서비스"
 
 
-def test_answerer_decides_follow_up_by_the_questions_words(engine):
-    answerer, corpus = engine.answerer, engine.corpus
+def test_answerer_decides_follow_up_by_the_questions_words(text_engine):
+    answerer, corpus = text_engine.answerer, text_engine.corpus
     pension = next(s for s in corpus.services if s.name == "기초연금제도")
     disability = [s for s in corpus.services if "장애" in s.name][:5]
     hits = [(s, 1.0) for s in disability]
@@ -165,8 +158,8 @@ def test_answerer_decides_follow_up_by_the_questions_words(engine):
     assert own_words.service is pension
 
 
-def test_chosen_service_gives_where_what_to_bring_and_follow_ups(engine):
-    session = Session(engine, speak=False)
+def test_chosen_service_gives_where_what_to_bring_and_follow_ups(text_engine):
+    session = Session(text_engine, speak=False)
     applied = _ask(session, "통합문화이용권 어떻게 신청해요?")
     assert applied.service.name == "통합문화이용권(문화누리카드)"
     assert "[가져가실 것]" in applied.screen and "신분증" in applied.screen

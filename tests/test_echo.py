@@ -8,26 +8,28 @@ import numpy as np
 import pytest
 
 from assistant.audio import load_audio, resample
-from assistant.config import PROJECT_ROOT, PhoneVadSettings, Settings
+from assistant.config import PhoneVadSettings, Settings
+from assistant.evaluation.datasets import SPEECH_DIR
 from assistant.stt.echo import EchoGuard
 from assistant.stt.endpointer import Endpointer, SpeechStart
 
-SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
-QUESTION = SPEECH / "emotiontts/pmb/pmb00018.flac"  # 그러시면 수업 끝나고 학교 앞에서 만날까요?
+QUESTION = SPEECH_DIR / "emotiontts/pmb/pmb00018.flac"  # 그러시면 수업 끝나고 학교 앞에서 만날까요?
 REPLY = "기초연금은 만 65세 이상 어르신 가운데 소득이 적은 분께 드려요. 주민센터에서 신청하실 수 있어요."
 RATE = 8000
 FRAME = 160  # 20 ms
 QUESTION_AT_S = 1.5
 
-pytestmark = pytest.mark.skipif(not QUESTION.exists(), reason=f"speech clips not found at {SPEECH}")
+# Every test speaks over a reply in the assistant's own voice (Kokoro, loaded by `reply`): e2e.
+pytestmark = [pytest.mark.skipif(not QUESTION.exists(), reason=f"speech clips not found at {SPEECH_DIR}"),
+              pytest.mark.e2e]
 
 
 @pytest.fixture(scope="module")
-def reply() -> np.ndarray:
+def reply(test_settings: Settings) -> np.ndarray:
     """A reply in the assistant's own voice, as the line carries it (8 kHz)."""
     from assistant.tts.synthesizer import Synthesizer
 
-    synthesizer = Synthesizer.load(Settings().tts)
+    synthesizer = Synthesizer.load(test_settings.tts)
     audio = np.concatenate(list(synthesizer.synthesize(REPLY, 1.0))).astype(np.float32) / 32768
     return resample(audio, synthesizer.sample_rate, RATE)[: 4 * RATE]
 

@@ -8,15 +8,13 @@ from click.testing import CliRunner
 
 from assistant.adapters.cli import main
 from assistant.audio import load_audio
-from assistant.config import PROJECT_ROOT, Settings, SttSettings, VadSettings
-from assistant.corpus.store import load_corpus
+from assistant.config import VadSettings
+from assistant.evaluation.datasets import SPEECH_DIR
 from assistant.evaluation.endpointing import CachedRecognizer, Case, build_cases, stream_case
 from assistant.evaluation.speech import Clip, telephone_channel
 from assistant.stt.endpointer import Endpointer, SpeechEnd, SpeechPause, SpeechStart, TurnCheck, TurnDecision
-from assistant.stt.transcriber import Transcriber
 from assistant.stt.turn_end import TurnJudge, TurnJudgement, TurnReason
 
-SPEECH_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 # A speaker aged 50+; speech runs from about 0.48 s to 5.32 s of the clip
 # (20 ms frames above 5 % of the peak level), with a short pause inside.
 CLIP = SPEECH_DIR / "emotiontts" / "pfl" / "pfl00002.flac"
@@ -225,13 +223,8 @@ QUESTION = SPEECH_DIR / "emotiontts" / "pfl" / "pfl00030.flac"
 
 
 @pytest.fixture(scope="module")
-def transcriber() -> Transcriber:
-    return Transcriber.load(SttSettings())
-
-
-@pytest.fixture(scope="module")
-def turn_judge() -> TurnJudge:
-    return TurnJudge(service.name for service in load_corpus(Settings().corpus.dir).services)
+def turn_judge(corpus) -> TurnJudge:
+    return TurnJudge(service.name for service in corpus.services)
 
 
 @pytest.mark.parametrize("path", [CLIP, QUESTION])
@@ -255,6 +248,7 @@ def test_a_finished_utterance_ends_early_and_a_paused_one_waits(path, transcribe
     assert stream_case(paused, Endpointer(VadSettings()), recognize).cut_in_pause
 
 
+@pytest.mark.e2e  # the command loads the speech model
 def test_eval_endpointing_cli_json_compares_policies(tmp_path):
     args = ["eval", "endpointing", "--manifest", str(SPEECH_DIR / "manifest.jsonl"), "--limit", "2",
             "--policy", "fixed", "--policy", "grammar", "--recognition-ms", "150", "--no-cache", "--json"]
@@ -277,15 +271,6 @@ def test_eval_endpointing_cli_json_compares_policies(tmp_path):
 
 
 # --- the same rule live: the real conversation (session, controller) in virtual time ----------
-
-@pytest.fixture(scope="module")
-def engine():
-    from assistant.core.engine import Engine
-
-    loaded = Engine.load(Settings())
-    loaded.warm_up(background=False)
-    return loaded
-
 
 def test_a_conversation_answers_a_finished_question_early_and_waits_out_a_pause(engine, transcriber):
     import asyncio

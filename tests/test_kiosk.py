@@ -13,13 +13,10 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from itertools import groupby
 from pathlib import Path
 
@@ -29,12 +26,23 @@ import pytest
 from rapidfuzz import fuzz
 
 from assistant.adapters.kiosk.screen import ENLARGED, screen_scale
-from assistant.audio import load_audio, resample, to_int16, write_wav
+from assistant.audio import load_audio, to_int16, write_wav
 from assistant.config import PROJECT_ROOT, KioskSettings, Settings
 from assistant.core.prompts import KIOSK
+from assistant.evaluation.datasets import SPEECH_MANIFEST, speech_clip
+from assistant.testing import (
+    OpenKiosk,
+    decode,
+    free_port,
+    kiosk_frames,
+    of_type,
+    poll,
+    receive_until,
+    serving,
+    wait_serving,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
-SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 # Recorded questions from the shared speech set (tagged "question").
 PAGE_QUESTION = "emotiontts/pma/pma00005.flac"  # 특별기내식 신청은 어떻게 해야 하나요? (3.2 s)
@@ -47,12 +55,6 @@ MIN_ANSWER_LINES = 5
 AXE = PROJECT_ROOT / "tests" / "vendor" / "axe.min.js"  # axe-core from npm, vendored (tests/vendor/)
 TURN_TIMEOUT_S = 120  # first turn loads the speech models on a shared 2-core machine
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def other_address() -> str | None:
     """This machine's address on a real network interface, if it has one."""
     for addresses in psutil.net_if_addrs().values():
@@ -62,20 +64,15 @@ def other_address() -> str | None:
     return None
 
 
-@cache
-def manifest() -> dict[str, dict]:
-    if not (SPEECH / "manifest.jsonl").exists():
-        pytest.skip(f"shared speech set not found at {SPEECH}")
-    return {entry["path"]: entry for entry in map(json.loads, (SPEECH / "manifest.jsonl").open())}
-
-
 def clip(name: str) -> np.ndarray:
-    assert "question" in manifest()[name]["tags"]
-    return load_audio(SPEECH / name)
+    if not SPEECH_MANIFEST.exists():
+        pytest.skip(f"shared speech set not found at {SPEECH_MANIFEST.parent}")
+    assert "question" in speech_clip(name).tags
+    return load_audio(speech_clip(name).path)
 
 
 def reference(name: str) -> str:
-    return manifest()[name]["text"]
+    return speech_clip(name).reference
 
 
 # --- a real kiosk process -------------------------------------------------------------
@@ -85,22 +82,6 @@ class Kiosk:
     port: int
     process: subprocess.Popen
     log: Path
-
-
-def wait_serving(url: str, process: subprocess.Popen | None = None, timeout: float = 90) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"kiosk exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not come up")
 
 
 @pytest.fixture(scope="module")
@@ -126,65 +107,11 @@ def kiosk(tmp_path_factory) -> Kiosk:
         process.wait(15)
 
 
-# --- an in-process kiosk bound to every interface, wiping after 2 s idle ----------------------
-@dataclass
-class OpenKiosk:
-    port: int
-    settings: Settings
-    engine: object
-
-
-@contextmanager
-def serving(app, host: str = "127.0.0.1") -> Iterator[int]:
-    """`app` on a free port, in this process (sharing a loaded engine), until the block ends."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, proxy_headers=False, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_serving(f"http://127.0.0.1:{port}")
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(15)
-
-
-@pytest.fixture(scope="module")
-def open_kiosk() -> Iterator[OpenKiosk]:
-    from assistant.adapters.kiosk.server import create_app
-    from assistant.core.engine import Engine
-
-    settings = Settings(kiosk=KioskSettings(host="0.0.0.0", audio_source="browser", idle_reset_s=2.0))
-    engine = Engine.load(settings)
-    with serving(create_app(settings, engine), host="0.0.0.0") as port:
-        yield OpenKiosk(port, settings, engine)
-
-
 # --- a raw WebSocket, speaking the page's protocol ------------------------------------------
 def connect(port: int, host: str = "127.0.0.1", **kwargs):
     from websockets.sync.client import connect as ws_connect
 
     return ws_connect(f"ws://{host}:{port}/ws", open_timeout=10, max_size=None, **kwargs)
-
-
-def receive_until(ws, stop, timeout: float = TURN_TIMEOUT_S) -> list:
-    """Messages (dicts; audio as bytes) up to and including the first for which stop() is true."""
-    received, deadline = [], time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"no matching message; got {[m if isinstance(m, dict) else len(m) for m in received]}")
-        raw = ws.recv(timeout=remaining)
-        message = json.loads(raw) if isinstance(raw, str) else raw
-        received.append(message)
-        if stop(message):
-            return received
-
-
-def of_type(kind: str, **fields):
-    return lambda m: isinstance(m, dict) and m.get("type") == kind and all(m.get(k) == v for k, v in fields.items())
 
 
 def command(ws, kind: str, **fields) -> None:
@@ -874,19 +801,12 @@ def test_the_page_pauses_a_reply_and_plays_on_from_where_it_stopped(spoken):
 
 
 # --- spoken questions over the protocol -------------------------------------------------------
-def frames(audio: np.ndarray, rate: int = 16000, frame_s: float = 0.04):
-    pcm = to_int16(audio).astype("<i2")
-    step = int(rate * frame_s)
-    for offset in range(0, len(pcm), step):
-        yield rate.to_bytes(4, "little") + pcm[offset:offset + step].tobytes()
-
-
 def test_hands_free_takes_a_question_without_any_button(kiosk):
     with connect(kiosk.port) as ws:
         receive_until(ws, of_type("state", state="ready"), timeout=10)
         command(ws, "hands_free", on=True)
         receive_until(ws, of_type("state", state="ready", hands_free=True), timeout=10)
-        for frame in frames(np.concatenate([clip(PAGE_QUESTION), np.zeros(24000, np.float32)])):
+        for frame in kiosk_frames(np.concatenate([clip(PAGE_QUESTION), np.zeros(24000, np.float32)])):
             ws.send(frame)
         turn = receive_until(ws, of_type("Answer"))
     kinds = [m["type"] if m["type"] != "state" else m["state"] for m in turn if isinstance(m, dict)]
@@ -904,7 +824,7 @@ def test_a_second_press_finishes_the_question_at_once(kiosk):
     with connect(kiosk.port) as ws:
         receive_until(ws, of_type("state", state="ready"), timeout=10)
         command(ws, "talk")
-        for frame in frames(audio):
+        for frame in kiosk_frames(audio):
             ws.send(frame)
         command(ws, "talk")  # 다 말했어요
         turn = receive_until(ws, of_type("Answer"))
@@ -917,19 +837,18 @@ def test_a_second_press_finishes_the_question_at_once(kiosk):
 def live(ws, audio: np.ndarray, rate: int = 16000, frame_s: float = 0.04) -> list:
     """Streams `audio` at a live microphone's pace; returns the messages that came meanwhile."""
     received, start = [], time.monotonic()
-    for i, frame in enumerate(frames(audio, rate, frame_s)):
+    for i, frame in enumerate(kiosk_frames(audio, rate, frame_s)):
         ws.send(frame)
         time.sleep(max(0.0, start + (i + 1) * frame_s - time.monotonic()))
-        while (raw := _poll(ws)) is not None:
-            received.append(json.loads(raw) if isinstance(raw, str) else raw)
+        while (raw := poll(ws)) is not None:
+            received.append(decode(raw))
     return received
 
 
-def test_hands_free_a_backchannel_pauses_the_reply_and_a_question_cuts_it(kiosk):
+def test_hands_free_a_backchannel_pauses_the_reply_and_a_question_cuts_it(kiosk, transcriber, test_settings):
     from assistant.evaluation.barge_in import backchannels, heard_as_speech
 
-    opening = [b for b in backchannels(SPEECH / "manifest.jsonl", _transcriber())
-               if heard_as_speech(b.audio, Settings().vad)]
+    opening = [b for b in backchannels(SPEECH_MANIFEST, transcriber) if heard_as_speech(b.audio, test_settings.vad)]
     backchannel = max(opening, key=lambda b: len(b.audio))  # the surest to open the detector
     quiet = np.zeros(16000, np.float32)
     with connect(kiosk.port) as ws:
@@ -952,13 +871,6 @@ def test_hands_free_a_backchannel_pauses_the_reply_and_a_question_cuts_it(kiosk)
         assert cut and cut[0]["reason"] == "speech"
         transcript = next(m for m in received if of_type("Transcript")(m))
         assert not transcript["rejected"] and transcript["turn"] > cut[0]["turn"]
-
-
-@cache
-def _transcriber():
-    from assistant.stt.transcriber import Transcriber
-
-    return Transcriber.load(Settings().stt)
 
 
 # --- the server stays up --------------------------------------------------------------------
@@ -1090,15 +1002,15 @@ def test_idle_time_wipes_the_screen_and_the_memory(browser, open_kiosk):
 def test_no_timeout_cuts_off_a_resident_mid_question(open_kiosk):
     """The idle wipe (2 s here) waits while the resident speaks a 5.5 s question."""
     rate = 48000  # a browser's rate: the server resamples
-    audio = resample(np.concatenate([clip(LONG_QUESTION), np.zeros(24000, np.float32)]), 16000, rate)
+    audio = np.concatenate([clip(LONG_QUESTION), np.zeros(24000, np.float32)])
     with connect(open_kiosk.port) as ws:
         receive_until(ws, of_type("state", state="ready"), timeout=10)
         command(ws, "talk")
         received, start = [], time.monotonic()
-        for i, frame in enumerate(frames(audio, rate)):
+        for i, frame in enumerate(kiosk_frames(audio, rate)):
             ws.send(frame)
             time.sleep(max(0.0, start + (i + 1) * 0.04 - time.monotonic()))  # a live microphone's pace
-            while (raw := _poll(ws)) is not None:
+            while (raw := poll(ws)) is not None:
                 received.append(json.loads(raw) if isinstance(raw, str) else raw)
         if not any(of_type("Answer")(m) for m in received):  # it may come while the question is still sent
             received += receive_until(ws, of_type("Answer"))
@@ -1106,13 +1018,6 @@ def test_no_timeout_cuts_off_a_resident_mid_question(open_kiosk):
     assert "reset" not in kinds
     ended = next(m for m in received if of_type("SpeechEnded")(m))
     assert ended["duration_s"] > 4.5 and ended["reason"] == "silence"
-
-
-def _poll(ws):
-    try:
-        return ws.recv(timeout=0)
-    except TimeoutError:
-        return None
 
 
 # --- the kiosk's own microphone and speaker -----------------------------------------------------

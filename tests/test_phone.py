@@ -12,7 +12,7 @@ import uuid
 
 import numpy as np
 import pytest
-from phone_support import SPEECH, backchannel_clips, bridge, engine, main_server
+from phone_support import backchannel_clips, bridge, main_server
 
 from assistant.adapters.phone.client import Caller, LineEcho, phone_audio
 from assistant.adapters.phone.protocol import (
@@ -43,6 +43,7 @@ from assistant.core.events import (
 )
 from assistant.core.prompts import PHONE
 from assistant.evaluation.barge_in import heard_as_speech
+from assistant.evaluation.datasets import SPEECH_DIR
 from assistant.stt.endpointer import Endpointer, SpeechEnd
 
 # Questions tagged "question" in the shared speech set. None is about welfare,
@@ -110,14 +111,14 @@ def test_listen_addresses_parse():
 # --- calls through a real bridge ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def bridge_server():
-    if not SPEECH.exists():
-        pytest.skip(f"{SPEECH} not found: the shared speech set is needed for phone calls")
-    return main_server()
+def bridge_server(engine):
+    if not SPEECH_DIR.exists():
+        pytest.skip(f"{SPEECH_DIR} not found: the shared speech set is needed for phone calls")
+    return main_server(engine)
 
 
 def _clip(path: str) -> np.ndarray:
-    return trim_silence(phone_audio(SPEECH / path), PHONE_RATE)
+    return trim_silence(phone_audio(SPEECH_DIR / path), PHONE_RATE)
 
 
 # The shared speech set holds everyday sentences only, which find no service; a welfare
@@ -125,9 +126,9 @@ def _clip(path: str) -> np.ndarray:
 WELFARE_QUESTION = "기초연금 신청하는 방법 알려 주세요"
 
 
-def _spoken(text: str) -> np.ndarray:
+def _spoken(engine, text: str) -> np.ndarray:
     """`text` said by the embedded voice, as the line carries it (8 kHz, μ-law)."""
-    synthesizer = engine().synthesizer
+    synthesizer = engine.synthesizer
     audio = np.concatenate([to_mono_float(c) for c in synthesizer.synthesize(text)])
     return trim_silence(through_mu_law(to_int16(resample(audio, synthesizer.sample_rate, PHONE_RATE))), PHONE_RATE)
 
@@ -181,14 +182,14 @@ async def _transferred(address) -> dict:
             "transfer_audio_s": len(heard) * 0.02}
 
 
-async def _listener(address) -> dict:
+async def _listener(address, question: np.ndarray) -> dict:
     """Hears the whole greeting, asks, hears the whole answer, then drops the line without a hangup frame."""
     caller = await Caller.connect(*address)
     connected = time.monotonic()
     await caller.wait_audio(connected, timeout=10)
     greeting_end = await caller.wait_quiet(1.0, timeout=60)
     greeting = caller.audio(connected, greeting_end + 0.001)
-    started, ended = await caller.say(_spoken(WELFARE_QUESTION))
+    started, ended = await caller.say(question)
     first = await caller.wait_audio(ended + 0.05, timeout=60)
     answer_end = await caller.wait_quiet(1.5, timeout=120)
     answer = caller.audio(first, answer_end + 0.001)
@@ -219,19 +220,19 @@ async def _stays_after_transfer(address) -> dict:
 
 
 @pytest.fixture(scope="module")
-def small_server(bridge_server):
+def small_server(bridge_server, engine):
     """A bridge for two calls at a time that stays on after key 0 and hangs up after one silent second."""
-    return bridge().serve(engine(), max_calls=2, idle_timeout_s=1.0, transfer_action="stay")
+    return bridge().serve(engine, max_calls=2, idle_timeout_s=1.0, transfer_action="stay")
 
 
 @pytest.fixture(scope="module")
-def calls(bridge_server, small_server):
+def calls(bridge_server, small_server, engine):
     """Three different calls at once through one bridge (and two on another,
     which take as long); the tests below read what happened."""
     server, address = bridge_server
 
     async def together():
-        return await asyncio.gather(_asker(address), _transferred(address), _listener(address),
+        return await asyncio.gather(_asker(address), _transferred(address), _listener(address, _spoken(engine, WELFARE_QUESTION)),
                                     _silent(small_server[1]), _stays_after_transfer(small_server[1]))
 
     logger = logging.getLogger("assistant.adapters.phone")
@@ -279,8 +280,8 @@ def test_the_greeting_says_what_the_line_does_and_that_0_reaches_a_person(calls)
     assert sum(len(u.audio) for u in utterances) / 16000 > 0.8 * len(heard) / 8000
 
 
-def test_a_question_over_the_phone_finds_its_service(calls):
-    expected = engine().retriever.search(WELFARE_QUESTION).hits[0].service.id
+def test_a_question_over_the_phone_finds_its_service(calls, engine):
+    expected = engine.retriever.search(WELFARE_QUESTION).hits[0].service.id
     found = _events(calls, "listener", ServicesFound)
     assert found, f"no search: transcripts {[t.text for t in _events(calls, 'listener', Transcript)]}"
     assert expected in [s.id for s in found[0].services[:3]], (found[0].query, found[0].services[:3])
@@ -414,11 +415,11 @@ async def _caller_with_echo(address) -> dict:
 
 
 @pytest.fixture(scope="module")
-def barge_calls(bridge_server):
+def barge_calls(bridge_server, engine):
     """A backchannel and a question over the greeting, and a call whose line echoes, at once."""
     _, address = bridge_server
     # A real 네 / 예 cut from a recording, loud enough for the phone's voice detector to open on.
-    backchannel = next(b for b in backchannel_clips()
+    backchannel = next(b for b in backchannel_clips(engine)
                        if heard_as_speech(phone_audio_of(b.audio), PhoneVadSettings(), PHONE_RATE))
 
     async def together():

@@ -108,12 +108,14 @@ def test_check_accepts_only_well_formed_frames(kind, payload):
 # --- the server, over TCP -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def bridge_server():
-    from phone_support import SPEECH, main_server
+def bridge_server(engine):
+    from phone_support import main_server
 
-    if not SPEECH.exists():
-        pytest.skip(f"{SPEECH} not found: the shared speech set is needed for a real bridge")
-    return main_server()
+    from assistant.evaluation.datasets import SPEECH_DIR
+
+    if not SPEECH_DIR.exists():
+        pytest.skip(f"{SPEECH_DIR} not found: the shared speech set is needed for a real bridge")
+    return main_server(engine)
 
 
 async def _healthy_call(address) -> float | None:

@@ -10,17 +10,17 @@ import numpy as np
 import pytest
 
 from assistant.audio import load_audio
-from assistant.config import PROJECT_ROOT, Settings, VadSettings
+from assistant.config import Settings, VadSettings
 from assistant.core.engine import Engine
 from assistant.core.events import SpeechEnded, Transcript
 from assistant.core.session import Session
 from assistant.evaluation.cer import cer
+from assistant.evaluation.datasets import SPEECH_DIR
 from assistant.stt.queue import RecognitionQueue, Urgency
 
-SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
-QUESTION = SPEECH / "emotiontts" / "pma" / "pma00005.flac"
+QUESTION = SPEECH_DIR / "emotiontts" / "pma" / "pma00005.flac"
 QUESTION_TEXT = "특별기내식 신청은 어떻게 해야 하나요?"
-FOLLOW_UP = SPEECH / "emotiontts" / "pfa" / "pfa00001.flac"
+FOLLOW_UP = SPEECH_DIR / "emotiontts" / "pfa" / "pfa00001.flac"
 FOLLOW_UP_TEXT = "그럼 이번 주말에 우리 미술관 갈까요?"
 
 
@@ -131,7 +131,7 @@ def _speech_only(audio: np.ndarray) -> np.ndarray:
     return audio[loud[0]:loud[-1]]  # a clip's own silence would end the turn
 
 
-@pytest.mark.skipif(not QUESTION.exists(), reason=f"{SPEECH} is absent: no real speech to test on")
+@pytest.mark.skipif(not QUESTION.exists(), reason=f"{SPEECH_DIR} is absent: no real speech to test on")
 def test_a_session_recognizes_each_turn_once_using_its_early_guess(engine):
     first, then = (_speech_only(load_audio(clip)) for clip in (QUESTION, FOLLOW_UP))
     pause, tail = np.zeros(8000, np.float32), np.zeros(16000, np.float32)  # 0.5 s inside, 1 s after
@@ -155,7 +155,7 @@ def test_a_session_recognizes_each_turn_once_using_its_early_guess(engine):
     assert recognition.urgencies == [Urgency.EARLY, Urgency.EARLY]
 
 
-@pytest.mark.skipif(not QUESTION.exists(), reason=f"{SPEECH} is absent: no real speech to test on")
+@pytest.mark.skipif(not QUESTION.exists(), reason=f"{SPEECH_DIR} is absent: no real speech to test on")
 def test_a_pause_is_judged_from_a_partial_queued_as_urgent_as_a_finished_turn(engine):
     audio = np.concatenate([_speech_only(load_audio(QUESTION)), np.zeros(16000, np.float32)])
     recognition = CountingQueue()

@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.adapters.cli import main
-from assistant.config import PROJECT_ROOT, RetrievalSettings
-from assistant.corpus.store import Corpus, load_corpus
+from assistant.config import RetrievalSettings
+from assistant.corpus.store import Corpus
+from assistant.evaluation.datasets import CORPUS_DIR
 from assistant.retrieval.index import BM25Index
 from assistant.retrieval.retriever import Retriever
 
-CORPUS_DIR = PROJECT_ROOT / "corpus"
 BUILT = "built the retrieval index"
 
 pytestmark = pytest.mark.skipif(not (CORPUS_DIR / "services.jsonl").exists(),
@@ -23,13 +23,19 @@ pytestmark = pytest.mark.skipif(not (CORPUS_DIR / "services.jsonl").exists(),
 
 
 @pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return load_corpus(CORPUS_DIR)
+def few(corpus) -> Corpus:
+    """Forty services and 기초연금제도: what the index does when it is stored, reused and rebuilt
+    does not depend on the size of the corpus, and building it over all of it takes seconds.
+    Loaded without the learned ranking: trained for the whole corpus, it would be trained
+    again for these (tests/test_learned.py tests that)."""
+    chosen = (*corpus.services[:40], *(s for s in corpus.services[40:] if s.name == "기초연금제도"))
+    return Corpus(chosen, f"first-40-{corpus.fingerprint}", corpus.directory)
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("index")
+def index_dir(test_settings):
+    """The persisted index the assistant itself uses: built once, then reused by every run."""
+    return test_settings.retrieval.index_dir
 
 
 @pytest.fixture(scope="module")
@@ -116,14 +122,14 @@ def test_a_delivering_local_service_answers_for_the_national_program(retriever):
 
 # -- the persisted index ----------------------------------------------------------------
 
-def test_index_is_persisted_and_reused(corpus, tmp_path, caplog):
+def test_index_is_persisted_and_reused(few, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="assistant.retrieval.index")
-    settings = RetrievalSettings(index_dir=tmp_path)
-    first = Retriever.load(corpus, settings)
+    settings = RetrievalSettings(index_dir=tmp_path, learned=False)
+    first = Retriever.load(few, settings)
     assert BUILT in caplog.text
     stored = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
     caplog.clear()
-    second = Retriever.load(corpus, settings)
+    second = Retriever.load(few, settings)
     assert BUILT not in caplog.text
     assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == stored
     query = "한부모가족 아동 양육비"
@@ -131,27 +137,27 @@ def test_index_is_persisted_and_reused(corpus, tmp_path, caplog):
            [(h.service.id, h.score) for h in second.search(query).hits]
 
 
-def test_changed_corpus_rebuilds_the_index(corpus, tmp_path, caplog):
+def test_changed_corpus_rebuilds_the_index(few, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="assistant.retrieval.index")
-    settings = RetrievalSettings(index_dir=tmp_path)
-    Retriever.load(corpus, settings)
-    smaller = Corpus(corpus.services[1:], "changed-" + corpus.fingerprint, corpus.directory)
+    settings = RetrievalSettings(index_dir=tmp_path, learned=False)
+    Retriever.load(few, settings)
+    smaller = Corpus(few.services[1:], "changed-" + few.fingerprint, few.directory)
     caplog.clear()
     rebuilt = Retriever.load(smaller, settings)
     assert BUILT in caplog.text
-    assert corpus.services[0].id not in rebuilt.index.ids
+    assert few.services[0].id not in rebuilt.index.ids
     assert BM25Index.load(tmp_path).fingerprint == rebuilt.index.fingerprint
 
 
-def test_unreadable_index_is_rebuilt(corpus, tmp_path):
-    settings = RetrievalSettings(index_dir=tmp_path)
-    Retriever.load(corpus, settings)
+def test_unreadable_index_is_rebuilt(few, tmp_path):
+    settings = RetrievalSettings(index_dir=tmp_path, learned=False)
+    Retriever.load(few, settings)
     (tmp_path / "tokens.npz").write_bytes(b"not an index")
-    retriever = Retriever.load(corpus, settings)
+    retriever = Retriever.load(few, settings)
     assert names(retriever.search("기초연금"))[0] == "기초연금제도"
 
 
-def test_one_field_bm25f_equals_rank_bm25(corpus, retriever):
+def test_one_field_bm25f_equals_rank_bm25(few, retriever):
     """BM25F reduces to BM25 with a single field: check the formula against rank-bm25."""
     from rank_bm25 import BM25Okapi
 
@@ -159,8 +165,8 @@ def test_one_field_bm25f_equals_rank_bm25(corpus, retriever):
 
     only_eligibility = {name: float(name == "eligibility") for name in FIELDS}
     params = IndexParams(k1=1.5, weights=only_eligibility)
-    index = BM25Index.build(corpus, retriever.analyzer, params)
-    documents = [doc[FIELDS.index("eligibility")] for doc in analyze_fields(corpus.services, retriever.analyzer)]
+    index = BM25Index.build(few, retriever.analyzer, params)
+    documents = [doc[FIELDS.index("eligibility")] for doc in analyze_fields(few.services, retriever.analyzer)]
     reference = BM25Okapi(documents, k1=1.5, b=0.75)
     tokens = retriever.analyzer.analyze("장애인 보조기기 지원 신청 65세 이상 노인 노인")
     assert index.views["tokens"].scores(Counter(tokens)) == pytest.approx(reference.get_scores(tokens), rel=1e-5, abs=1e-5)

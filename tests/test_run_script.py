@@ -18,9 +18,9 @@ from assistant.adapters.scenarios.diffview import char_diff
 from assistant.adapters.scenarios.scenario import ScenarioError, load_scenario
 from assistant.audio import load_audio, resample
 from assistant.config import PROJECT_ROOT
+from assistant.evaluation.datasets import SPEECH_DIR as SPEECH
 
 SCENARIOS = PROJECT_ROOT / "scenarios"
-SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
 XHTML = {"h": "http://www.w3.org/1999/xhtml"}
 
 needs_speech = pytest.mark.skipif(not SPEECH.is_dir(), reason=f"shared speech set not found at {SPEECH}")
@@ -53,6 +53,7 @@ def examples_run(tmp_path_factory):
     return run_script(*EXAMPLES, "--report", out), out
 
 
+@pytest.mark.e2e  # the speech models and a voice, loaded by run-script
 def test_example_scenarios_hold_every_expectation(examples_run):
     result, out = examples_run
     assert len(EXAMPLES) >= 2
@@ -60,6 +61,7 @@ def test_example_scenarios_hold_every_expectation(examples_run):
     assert not [c for c in junit_cases(out / "junit.xml").values() if c.find("failure") is not None]
 
 
+@pytest.mark.e2e  # the speech models and a voice, loaded by run-script
 def test_reports_hold_every_turn(examples_run):
     _, out = examples_run
     turns = [turn for path in EXAMPLES for turn in load_scenario(path).turns]
@@ -89,6 +91,7 @@ def test_reports_hold_every_turn(examples_run):
 
 # --- failures, bad recordings, broken scenarios ---------------------------------------------
 
+@pytest.mark.e2e  # the speech models and a voice, loaded by run-script
 @needs_speech
 def test_failing_expectations_and_bad_recordings_fail_only_their_turns(tmp_path):
     # A real question re-encoded as 44.1 kHz stereo WAV: any rate and channel count works.
@@ -99,7 +102,6 @@ def test_failing_expectations_and_bad_recordings_fail_only_their_turns(tmp_path)
     scenario = write_scenario(tmp_path, """
 name: 실패 확인
 turns:
-  - audio: missing.flac
   - audio: corrupt.wav
   - audio: stereo.wav
     expect: {transcript: "특별기내식 신청은 어떻게 해야 하나요?", max_cer: 0.3}
@@ -112,14 +114,29 @@ turns:
     assert result.exit_code == 1, result.output
 
     cases = list(junit_cases(tmp_path / "out" / "junit.xml").values())
-    assert len(cases) == 4
-    missing, corrupt, stereo_turn, wrong = (case.find("failure") for case in cases)
-    assert "file not found" in missing.get("message")
+    assert len(cases) == 3
+    corrupt, stereo_turn, wrong = (case.find("failure") for case in cases)
     assert "not a readable audio file" in corrupt.get("message")
     assert stereo_turn is None
     assert "service '노인장기요양보험제도' not top-1" in wrong.text
     assert "answer does not contain '이 문구는 답에 없다'" in wrong.text
-    assert "turn 4 (기초연금 신청은 어떻게 하나요)" in result.output
+    assert "turn 3 (기초연금 신청은 어떻게 하나요)" in result.output
+
+
+def test_a_scenario_whose_recordings_are_missing_cannot_be_used_and_exits_2(tmp_path):
+    (tmp_path / "here.wav").write_bytes(b"")  # present: whether it decodes is the turn's business
+    missing = write_scenario(tmp_path, """
+turns:
+  - audio: clips/q1.flac
+  - audio: here.wav
+  - audio: clips/q3.flac
+""", "missing.yaml")
+    result = run_script(missing, "--report", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert f"UNUSABLE {missing}: turns[0].audio: clips/q1.flac: file not found" in result.output
+    assert f"UNUSABLE {missing}: turns[2].audio: clips/q3.flac: file not found" in result.output
+    assert "turns[1]" not in result.output
+    assert len(ET.parse(tmp_path / "out" / "junit.xml").getroot().findall(".//error")) == 1
 
 
 def test_broken_scenario_exits_2_naming_the_file_and_field(tmp_path):
@@ -178,6 +195,7 @@ def test_transcript_differences_that_do_not_count_are_marked_minor():
     assert kinds[("", " ")] == "minor" and kinds[("", "?")] == "minor"
 
 
+@pytest.mark.e2e  # run-script speaks its answers with a voice
 def test_counseling_expectations_fail_with_reasons(tmp_path):
     scenario = write_scenario(tmp_path, """
 name: 상담 기대

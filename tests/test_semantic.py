@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.adapters.cli import main
-from assistant.config import PROJECT_ROOT, RetrievalSettings
+from assistant.config import RetrievalSettings
 from assistant.corpus.store import load_corpus
+from assistant.evaluation.datasets import CORPUS_DIR
 from assistant.retrieval.retriever import Retriever
 from assistant.retrieval.semantic import (
     VECTORS_FILE,
@@ -24,13 +25,7 @@ from assistant.retrieval.semantic import (
     passages,
 )
 
-CORPUS_DIR = PROJECT_ROOT / "corpus"
 LOGGER = "assistant.retrieval.semantic"
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    return load_corpus(CORPUS_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +52,10 @@ def test_passages_start_with_the_name_and_hold_every_field(by_name):
 def test_a_paraphrase_is_closest_to_the_service_it_describes(corpus, encoder, by_name):
     chosen = [by_name[n] for n in ("장애인 자동차 표지 발급", "소상공인 지원(융자)", "기초연금제도",
                                    "아이돌봄서비스", "산업재해 보상보험 제도")]
-    _, matrix, owners, _ = embed_services(chosen, encoder, PassageVectors(encoder.model_id))
+    # The committed vectors (checked below to be the encoder's own for the committed corpus).
+    stored = PassageVectors.read(CORPUS_DIR / VECTORS_FILE, encoder.model_id)
+    _, matrix, owners, encoded = embed_services(chosen, encoder, stored)
+    assert encoded == 0
     index = SemanticIndex(encoder, matrix, owners)
     # No question shares the program's key words.
     for question, expected in [("장애인 차에 붙이는 스티커는 어디서 받나요", 0),
@@ -78,15 +76,21 @@ def test_committed_vectors_cover_the_committed_corpus(corpus, encoder):
 
 
 def test_an_edited_service_is_encoded_once_and_cached(corpus, tmp_path, caplog):
+    # Forty services and the one edited, with the committed vectors: what is cached does not
+    # depend on the size of the corpus, and indexing all of it takes seconds.
     corpus_dir = tmp_path / "corpus"
-    shutil.copytree(CORPUS_DIR, corpus_dir)
-    (corpus_dir / "local").mkdir(exist_ok=True)
+    (corpus_dir / "local").mkdir(parents=True)
+    lines = (CORPUS_DIR / "services.jsonl").read_text(encoding="utf-8").splitlines()
+    kept = lines[:40] + [line for line in lines[40:] if json.loads(line)["name"] == "기초연금제도"]
+    (corpus_dir / "services.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    shutil.copy(CORPUS_DIR / VECTORS_FILE, corpus_dir / VECTORS_FILE)
     edited = next(s for s in corpus.services if s.name == "기초연금제도")
     record = json.loads(edited.model_dump_json())
     record["benefit"] = "어르신께 매달 기초연금을 드립니다. 새로 쓴 문장입니다."
     (corpus_dir / "local" / "edited.yaml").write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
     changed = load_corpus(corpus_dir)
-    settings = RetrievalSettings(index_dir=tmp_path / "index")
+    # Without the learned ranking, which a changed corpus would train again (tests/test_learned.py).
+    settings = RetrievalSettings(index_dir=tmp_path / "index", learned=False)
 
     caplog.set_level(logging.INFO, logger=LOGGER)
     first = Retriever.load(changed, settings)
@@ -117,8 +121,9 @@ def test_unreadable_or_foreign_vectors_are_ignored(corpus, encoder, tmp_path, ca
     assert PassageVectors.read(tmp_path / VECTORS_FILE, encoder.model_id).vectors == {}
 
 
-def test_semantic_ranking_can_be_turned_off(corpus, tmp_path):
-    lexical = Retriever.load(corpus, RetrievalSettings(index_dir=tmp_path, semantic=False))
+def test_semantic_ranking_can_be_turned_off(corpus, test_settings):
+    # The persisted index serves both rankings: semantic vectors are kept apart from it.
+    lexical = Retriever.load(corpus, test_settings.retrieval.model_copy(update={"semantic": False}))
     assert lexical.semantic is None
     assert lexical.search("기초연금 어떻게 신청해요").hits[0].service.name == "기초연금제도"
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,29 +11,15 @@ import soundfile
 import soxr
 
 from assistant.audio import load_audio
-from assistant.config import PROJECT_ROOT, Settings
-from assistant.core.engine import Engine
 from assistant.core.events import Answer, ReplyAudio, SpeechEnded, SpeechStarted, Timings, Transcript
 from assistant.core.recordings import collect_turn, feed_file
 from assistant.core.session import Session
 from assistant.evaluation.cer import cer
+from assistant.evaluation.datasets import SPEECH_DIR
 
-SPEECH = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
-QUESTION = SPEECH / "emotiontts" / "pma" / "pma00005.flac"  # "특별기내식 신청은 어떻게 해야 하나요?"
+QUESTION = SPEECH_DIR / "emotiontts" / "pma" / "pma00005.flac"  # "특별기내식 신청은 어떻게 해야 하나요?"
 QUESTION_TEXT = "특별기내식 신청은 어떻게 해야 하나요?"
-needs_speech = pytest.mark.skipif(not QUESTION.exists(), reason=f"{SPEECH} is absent: no real speech to test on")
-
-
-@pytest.fixture(scope="module")
-def engine():
-    engine = Engine.load(Settings())
-    engine.warm_up(background=False)
-    return engine
-
-
-def _assistant(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
-                          cwd=cwd or PROJECT_ROOT, timeout=300)
+needs_speech = pytest.mark.skipif(not QUESTION.exists(), reason=f"{SPEECH_DIR} is absent: no real speech to test on")
 
 
 def _silence_padded(audio: np.ndarray, seconds: float = 1.0) -> np.ndarray:
@@ -43,8 +27,8 @@ def _silence_padded(audio: np.ndarray, seconds: float = 1.0) -> np.ndarray:
     return np.concatenate([pad, audio, pad])
 
 
-def test_typed_question_json_contract():
-    result = _assistant("ask", "기초연금 어떻게 신청해요?", "--json")
+def test_typed_question_json_contract(run_assistant):
+    result = run_assistant("ask", "기초연금 어떻게 신청해요?", "--json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert {"query", "services", "confidence", "answer_screen", "answer_speech", "timings_ms"} <= out.keys()
@@ -55,12 +39,26 @@ def test_typed_question_json_contract():
     assert "주민센터" in out["answer_speech"] and "129" in out["answer_speech"]
     assert "출처" in out["answer_screen"]
     assert {"retrieval", "answer", "total"} <= out["timings_ms"].keys()
+    assert "WARNING" not in result.stderr  # no voice speaks, so nothing about voices is said
+
+
+@pytest.mark.e2e  # two voices loaded
+def test_a_voice_warning_is_logged_once_per_process(test_settings, caplog):
+    """Every engine of a process (one per scenario group in run-script) loads its own voice."""
+    from assistant.core import engine as engine_module
+    from assistant.core.engine import Engine
+
+    engine_module._warn_once.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="assistant.core.engine"):
+        voices = [Engine(test_settings).synthesizer for _ in range(2)]
+    warned = [r.getMessage() for r in caplog.records if r.name == "assistant.core.engine"]
+    assert warned == ([voices[0].warning] if voices[0].warning else [])
 
 
 @needs_speech
-def test_recorded_question_json_contract_and_reply_audio(tmp_path):
+def test_recorded_question_json_contract_and_reply_audio(run_assistant, tmp_path):
     reply = tmp_path / "reply.wav"
-    result = _assistant("ask", "--audio", str(QUESTION), "--out", str(reply), "--json")
+    result = run_assistant("ask", "--audio", str(QUESTION), "--out", str(reply), "--json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert cer(QUESTION_TEXT, out["transcript"]) < 0.3, out["transcript"]
@@ -137,27 +135,32 @@ def test_personal_numbers_never_reach_the_log(engine, caplog):
         collect_turn(session.ask_text("제 주민번호는 900101-1234567이고 전화는 010-1234-5678이에요"))
         if ended is not None:
             collect_turn(session.respond(ended))
+    # The question does reach the debug log, masked: without masking its numbers would be there.
+    assert "asked: 제 주민번호는 ******-*******이고 전화는 ***-****-****이에요" in caplog.messages
     assert "1234567" not in caplog.text and "5678" not in caplog.text
+    # Above DEBUG, no resident's words at all (docs/architecture.md, "Privacy").
+    above_debug = [r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG]
+    assert not [m for m in above_debug if "주민번호" in m or "특별기내식" in m or "asked" in m or "heard" in m]
 
 
 @pytest.mark.parametrize("content,message", [(b"", "empty"), (b"this is not audio at all" * 50, "not a readable audio")])
-def test_bad_files_get_a_clear_message(tmp_path, content, message):
+def test_bad_files_get_a_clear_message(run_assistant, tmp_path, content, message):
     path = tmp_path / "q.wav"
     path.write_bytes(content)
-    result = _assistant("ask", "--audio", str(path), "--json")
+    result = run_assistant("ask", "--audio", str(path), "--json")
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_silent_recording_says_no_speech(tmp_path):
+def test_silent_recording_says_no_speech(run_assistant, tmp_path):
     path = tmp_path / "silence.wav"
     soundfile.write(path, np.zeros(16000 * 3, np.int16), 16000)
-    result = _assistant("ask", "--audio", str(path))
+    result = run_assistant("ask", "--audio", str(path))
     assert result.returncode == 1 and "no speech" in result.stderr
 
 
 @needs_speech
 def test_five_minute_recording_is_cut_politely(engine):
-    clips = sorted(SPEECH.glob("emotiontts/*/*.flac"))[:80]
+    clips = sorted(SPEECH_DIR.glob("emotiontts/*/*.flac"))[:80]
     long = np.concatenate([load_audio(c) for c in clips])
     long = np.tile(long, int(np.ceil(300 * 16000 / len(long))))[: 300 * 16000]
     settings = engine.settings.vad.model_copy(update={"trailing_silence_ms": 3000})

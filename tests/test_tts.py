@@ -89,6 +89,7 @@ def test_install_copies_verified_files_and_keeps_intact_ones(voices_dir):
     assert (voices_dir / entry.model_file).stat().st_mtime_ns == mtime
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_piper_voice_output_has_the_voice_rate_and_a_plausible_duration(joe, voices_dir):
     entry = next(e for e in load_manifest(voices_dir) if e.name == JOE)
     assert (joe.voice_name, joe.sample_rate) == (JOE, entry.sample_rate)
@@ -98,6 +99,7 @@ def test_piper_voice_output_has_the_voice_rate_and_a_plausible_duration(joe, voi
     assert np.abs(chunks[0].astype(np.float32)).mean() > 300  # speech, not silence
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_longer_text_gives_longer_audio_and_slower_rate_gives_longer_audio(joe):
     short = _seconds(joe.synthesize("Please call us."), joe)
     long = _seconds(joe.synthesize("Please call the welfare counselling center on weekdays between nine and six."), joe)
@@ -106,6 +108,7 @@ def test_longer_text_gives_longer_audio_and_slower_rate_gives_longer_audio(joe):
     assert slow > long * 1.2
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_a_multi_sentence_reply_streams_one_chunk_per_sentence(joe):
     reply = "The pension is paid monthly. Apply at the community center. Call one two nine for help."
     stream = joe.synthesize(reply)
@@ -116,6 +119,7 @@ def test_a_multi_sentence_reply_streams_one_chunk_per_sentence(joe):
 
 # --- Kokoro, the embedded Korean voice ---------------------------------------------
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_kokoro_speaks_korean_by_default_at_24_khz_without_a_warning(kokoro):
     assert (kokoro.voice_name, kokoro.language, kokoro.sample_rate, kokoro.warning) == (KOKORO, "ko", 24000, None)
     chunks = list(kokoro.synthesize(ANSWER))
@@ -127,6 +131,7 @@ def test_kokoro_speaks_korean_by_default_at_24_khz_without_a_warning(kokoro):
     assert np.abs(np.concatenate(chunks).astype(np.float32)).mean() > 300  # speech, not silence
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_kokoro_speaks_slower_at_a_larger_length_scale(kokoro):
     sentence = "신청은 주민센터에서 하세요."
     normal = _seconds(kokoro.synthesize(sentence), kokoro)
@@ -134,6 +139,7 @@ def test_kokoro_speaks_slower_at_a_larger_length_scale(kokoro):
     assert slow > normal * 1.2
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_the_first_piece_is_short_and_comes_before_the_rest_is_made(kokoro):
     reply = ("등록된 전화번호가 없으니 경기도 보건건강국 응급의료과에 문의해 주세요. "
              "신청은 주민센터에서 하세요.")
@@ -178,8 +184,7 @@ def test_a_missing_kokoro_part_is_a_start_up_error_naming_its_package(voices_dir
         Synthesizer.load(_broken_kokoro(voices_dir, tmp_path, missing))
 
 
-def test_models_status_names_the_kokoro_voice(monkeypatch, tmp_path):
-    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))
+def test_models_status_names_the_kokoro_voice():
     result = CliRunner().invoke(main, ["models", "status"])
     assert result.exit_code == 0, result.output
     assert f"voice: {KOKORO} (ko, Kokoro-82M)" in result.output and "WARNING" not in result.output
@@ -187,6 +192,7 @@ def test_models_status_names_the_kokoro_voice(monkeypatch, tmp_path):
 
 # --- the voice order -------------------------------------------------------------------
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_voice_order_korean_piper_then_kokoro_then_espeak(voices_dir, tmp_path):
     joe_entry, kokoro_entry = _manifest_entries(voices_dir, JOE, KOKORO)
     for suffix in (".onnx", ".onnx.json"):
@@ -213,6 +219,7 @@ def test_a_broken_korean_piper_voice_is_an_error_not_a_fall_back_to_kokoro(voice
 
 # --- espeak-ng Korean, the last resort ----------------------------------------------------
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_without_a_korean_voice_espeak_korean_speaks_with_a_warning(korean_fallback):
     assert (korean_fallback.voice_name, korean_fallback.language) == (ESPEAK_KOREAN, "ko")
     assert "No Korean voice is listed" in korean_fallback.warning and MANIFEST in korean_fallback.warning
@@ -226,6 +233,7 @@ def test_without_a_korean_voice_espeak_korean_speaks_with_a_warning(korean_fallb
     assert slow > normal * 1.2
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_a_non_korean_voice_hands_korean_sentences_to_the_korean_voice(joe, kokoro):
     # Kokoro, not espeak-ng, is now the Korean voice it hands them to.
     assert "cannot speak Korean" in joe.warning and joe.korean.name == KOKORO
@@ -236,6 +244,7 @@ def test_a_non_korean_voice_hands_korean_sentences_to_the_korean_voice(joe, koko
     assert _close(len(next(joe.synthesize(sentence))), expected)
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_a_korean_voice_in_the_manifest_is_chosen_without_a_warning(voices_dir, tmp_path):
     # The embedded voice's files under a Korean name stand in for a deployer's Korean voice.
     entry = json.loads((voices_dir / MANIFEST).read_text())["voices"][0]
@@ -248,6 +257,7 @@ def test_a_korean_voice_in_the_manifest_is_chosen_without_a_warning(voices_dir, 
     assert (synthesizer.voice_name, synthesizer.language, synthesizer.warning) == ("ko_KR-standin-medium", "ko_KR", None)
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_an_unlisted_korean_voice_file_is_named_in_the_warning(english_only_dir, tmp_path):
     _copy_voices(english_only_dir, tmp_path, {MANIFEST})
     (tmp_path / "ko_KR-new-medium.onnx").write_bytes(b"not listed")
@@ -285,11 +295,13 @@ def test_unknown_voice_or_missing_manifest_is_an_error_at_load(voices_dir, tmp_p
         Synthesizer.load(TtsSettings(voices_dir=tmp_path))
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_speaking_rate_out_of_range_is_refused(korean_fallback):
     with pytest.raises(ValueError, match="between"):
         list(korean_fallback.synthesize("안녕하세요.", 5.0))
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_sessions_can_share_one_synthesizer_across_threads(joe, kokoro):
     sentence = "신청은 주민센터에서 하세요."
     expected = next(joe.synthesize(sentence))
@@ -312,8 +324,8 @@ def test_sessions_can_share_one_synthesizer_across_threads(joe, kokoro):
     assert all(audio.size > joe.sample_rate * 0.3 for _, audio in results)
 
 
-def test_say_command_writes_a_wav_and_names_the_voice(voices_dir, tmp_path, monkeypatch):
-    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
+def test_say_command_writes_a_wav_and_names_the_voice(voices_dir, tmp_path):
     out = tmp_path / "reply.wav"
     result = CliRunner().invoke(main, ["say", ANSWER, "--out", str(out), "--rate", "1.2"])
     assert result.exit_code == 0, result.output
@@ -331,8 +343,8 @@ def test_say_command_refuses_text_with_nothing_to_speak(tmp_path, text, message)
     assert not (tmp_path / "x.wav").exists()
 
 
-def test_say_command_with_espeak_still_warns(tmp_path, monkeypatch):
-    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
+def test_say_command_with_espeak_still_warns(tmp_path):
     out = tmp_path / "reply.wav"
     result = CliRunner().invoke(main, ["say", "안녕하세요.", "--out", str(out), "--voice", ESPEAK_KOREAN])
     assert result.exit_code == 0, result.output
@@ -354,6 +366,7 @@ class _Counting:
         return self.speaker.speak(text, length_scale)
 
 
+@pytest.mark.e2e  # a voice or the speech model, loaded by the test itself
 def test_a_second_request_for_the_same_text_is_not_synthesized(kokoro, tmp_path):
     counting = _Counting(kokoro.speaker)
     cached = Synthesizer(counting, None, None, 1.0, AudioCache(tmp_path / "tts", 50_000_000))

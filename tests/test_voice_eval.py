@@ -24,8 +24,7 @@ needs_whisper = pytest.mark.skipif(not (SttSettings().model_dir / "model.bin").e
                                    reason="the embedded Whisper model is not installed (make install)")
 
 
-def _eval(tmp_path, monkeypatch, *args):
-    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))
+def _eval(tmp_path, *args):
     sentences = tmp_path / "sentences.txt"
     sentences.write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["eval", "voice", "--sentences", str(sentences), "--json", *args])
@@ -33,19 +32,21 @@ def _eval(tmp_path, monkeypatch, *args):
     return json.loads(result.stdout)
 
 
+@pytest.mark.e2e  # Kokoro and Whisper, loaded by `assistant eval voice` in this process
 @needs_whisper
-def test_kokoro_is_understood_and_espeak_is_not(tmp_path, monkeypatch):
-    kokoro = _eval(tmp_path, monkeypatch)
+def test_kokoro_is_understood_and_espeak_is_not(tmp_path):
+    kokoro = _eval(tmp_path)
     assert kokoro["voice"] == "kokoro-ko-jm_kumo" and kokoro["n"] == len(SENTENCES)
     assert kokoro["cer"] <= CER_BOUND, kokoro
     assert 0 < kokoro["rtf"] < 5
-    espeak = _eval(tmp_path, monkeypatch, "--voice", ESPEAK_KOREAN)
+    espeak = _eval(tmp_path, "--voice", ESPEAK_KOREAN)
     assert espeak["voice"] == ESPEAK_KOREAN and espeak["cer"] > CER_BOUND, espeak
 
 
+@pytest.mark.e2e  # Kokoro and Whisper, loaded by `assistant eval voice` in this process
 @needs_whisper
-def test_kokoro_is_understood_through_the_telephone_channel(tmp_path, monkeypatch):
-    phone = _eval(tmp_path, monkeypatch, "--telephone")
+def test_kokoro_is_understood_through_the_telephone_channel(tmp_path):
+    phone = _eval(tmp_path, "--telephone")
     assert phone["cer"] <= CER_BOUND, phone
 
 

@@ -7,6 +7,7 @@ once and spoken ones as soon as the models are ready.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -26,6 +27,13 @@ log = logging.getLogger(__name__)
 
 # Fixed sentences kept in memory: a few per channel and speaking rate, plus handoffs.
 MAX_PROMPTS = 256
+
+
+@functools.cache
+def _warn_once(message: str) -> None:
+    """Each distinct warning once per process: every engine of a process (one per scenario
+    group in run-script, one per test module) would otherwise repeat the same paragraph."""
+    log.warning(message)
 
 
 class Engine:
@@ -118,7 +126,7 @@ class Engine:
         def load():
             synthesizer = Synthesizer.load(self.settings.tts)
             if synthesizer.warning:
-                log.warning(synthesizer.warning)
+                _warn_once(synthesizer.warning)
             return synthesizer
 
         return self._shared("tts", load)

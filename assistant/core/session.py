@@ -247,6 +247,7 @@ class Session:
             yield from self._deliver(Answer(prompts.DID_NOT_HEAR, prompts.DID_NOT_HEAR, "repeat"), timings, start)
             return
         self._last_heard = heard.text
+        # A resident's words go to the log only at DEBUG and masked (docs/architecture.md, "Privacy").
         log.debug("heard: %s", mask_personal(heard.text))
         yield from self._answer(heard.text, timings, start,
                                 preface=prompts.CUT_SHORT if ended.reason == "max_length" else "")
@@ -257,6 +258,7 @@ class Session:
         if not text:
             yield from self._deliver(Answer(prompts.DID_NOT_HEAR, prompts.DID_NOT_HEAR, "repeat"), {}, start)
             return
+        log.debug("asked: %s", mask_personal(text))
         yield from self._answer(text, {}, start)
 
     def say(self, text: str, kind: AnswerKind = "notice") -> EventStream:

@@ -37,7 +37,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -93,6 +93,16 @@ class Signals:
 class Reranked:
     scores: np.ndarray  # per service; 0 for those not among the candidates
     confidence: float
+
+
+# The training questions' sentence vectors are stored at half precision (half the file).
+STORED_VECTOR_DTYPE = np.float16
+
+
+def at_stored_precision(vector: np.ndarray) -> np.ndarray:
+    """`vector` as it reads back from a stored ranker: a training that encodes a question
+    and one that reuses its stored vector then see the same numbers, and rank alike."""
+    return vector.astype(STORED_VECTOR_DTYPE).astype(np.float32)
 
 
 def question_key(text: str) -> str:
@@ -228,13 +238,13 @@ class LearnedRanker:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         stored = self.stored
-        arrays = {
+        arrays: dict[str, Any] = {
             "meta": np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True)),
             "model": np.array(self.booster.model_to_string()),
             "keys": np.array(stored.keys),
             "owners": np.array(stored.owners),
             "tokens": np.array(json.dumps(stored.tokens, ensure_ascii=False)),
-            "vectors": stored.vectors.astype(np.float16),
+            "vectors": stored.vectors.astype(STORED_VECTOR_DTYPE),
         }
         atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
 

@@ -35,6 +35,11 @@ _DECODING = dict(
     # Each utterance stands alone: conditioning on earlier text is how one
     # hallucination turns into a loop.
     condition_on_previous_text=False,
+    # Beam search only. faster-whisper's default re-decodes a hard segment by
+    # random sampling at rising temperatures, so the same clip could give
+    # another text from one run to the next; without sampling the same audio
+    # always gives the same text, at the same CER (docs/speech-recognition.md).
+    temperature=0.0,
     vad_filter=True,
     # Whisper's own rule: a segment is silence when the no-speech probability
     # is high and the decoder is unsure of its words.

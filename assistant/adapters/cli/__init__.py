@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from ...config import Settings
+from ...config import Settings, SettingsError
 
 
 @click.group()
@@ -20,7 +20,10 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx.obj = Settings.load(Path(config_path) if config_path else None)
+    try:
+        ctx.obj = Settings.load(Path(config_path) if config_path else None)
+    except SettingsError as err:
+        raise click.UsageError(str(err)) from None
 
 
 # Each concern owns one module under assistant/adapters/cli/ that defines its click

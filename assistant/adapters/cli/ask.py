@@ -12,6 +12,7 @@ import numpy as np
 from ...audio import AudioError, load_audio, write_wav
 from ...config import Settings
 from ...core.recordings import collect_turn, feed_file
+from .options import speaking_rate, startup_errors, wav_out
 
 
 def turn_json(turn: dict, query: str) -> dict:
@@ -38,10 +39,8 @@ def turn_json(turn: dict, query: str) -> dict:
 @click.argument("question", required=False)
 @click.option("--audio", "audio_path", type=click.Path(dir_okay=False, path_type=Path),
               help="A recorded question (WAV, FLAC, MP3, M4A, OGG; any rate or channels).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the spoken reply to this WAV file.")
-@click.option("--rate", "length_scale", type=float, default=None,
-              help="Speaking rate as a length scale: 1.0 normal, 1.3 slower.")
+@wav_out("Write the spoken reply to this WAV file (in a folder that exists).")
+@speaking_rate
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
 @click.pass_obj
 def ask(settings: Settings, question: str | None, audio_path: Path | None, out_path: Path | None,
@@ -50,19 +49,26 @@ def ask(settings: Settings, question: str | None, audio_path: Path | None, out_p
     from ...core.engine import Engine
     from ...core.session import Session
 
-    if bool(question) == bool(audio_path):
-        raise click.UsageError("give either a QUESTION or --audio FILE")
-    audio = None
-    if audio_path:
+    asked: str | np.ndarray  # the typed question or the recording
+    if question is not None and audio_path is None:
+        if not question.strip():
+            raise click.UsageError("the question is empty: type what you want to ask")
+        asked = question
+    elif audio_path is not None and question is None:
         try:
-            audio = load_audio(audio_path)
+            asked = load_audio(audio_path)
         except AudioError as err:
             raise click.ClickException(str(err)) from err
-    engine = Engine.load(settings)
-    # Load models before the turn, so timings measure the turn, not start-up.
-    engine.warm_up(speech=audio is not None, tts=out_path is not None, background=False)
+    else:
+        raise click.UsageError("give either a QUESTION or --audio FILE")
+    try:
+        engine = Engine.load(settings)
+        # Load models before the turn, so timings measure the turn, not start-up.
+        engine.warm_up(speech=not isinstance(asked, str), tts=out_path is not None, background=False)
+    except startup_errors() as err:
+        raise click.ClickException(str(err)) from None
     session = Session(engine, speak=out_path is not None, length_scale=length_scale)
-    turn = collect_turn(feed_file(session, audio) if audio is not None else session.ask_text(question))
+    turn = collect_turn(session.ask_text(asked) if isinstance(asked, str) else feed_file(session, asked))
     if "answer" not in turn:
         raise click.ClickException(f"{audio_path}: no speech found in the recording")
     if out_path:

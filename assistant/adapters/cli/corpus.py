@@ -15,7 +15,7 @@ def corpus() -> None:
 
 
 @corpus.command("import")
-@click.option("--source", "source_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--source", "source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder with the source files (default: corpus.source_dir).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Corpus folder to write services.jsonl into (default: corpus.dir).")
@@ -36,7 +36,7 @@ def import_(settings: Settings, source_dir: Path | None, out_dir: Path | None, s
 
 
 @corpus.command("embed")
-@click.option("--dir", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--dir", "corpus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Corpus folder (default: corpus.dir).")
 @click.pass_obj
 def embed(settings: Settings, corpus_dir: Path | None) -> None:

@@ -11,7 +11,7 @@ from ...config import Settings
 
 
 @click.command("retrieval")
-@click.option("--qa", "qa_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--qa", "qa_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='JSONL, one {"question": ..., "service": <booklet program name>} a line.')
 @click.option("--part", type=click.Choice(["all", "train", "unseen"]), default="all", show_default=True,
               help="Which part of the fixed split to score (see assistant/evaluation/split.py).")

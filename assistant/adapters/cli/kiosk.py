@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ...config import Settings
+from .options import startup_errors
 
 
 @click.command()
@@ -15,8 +16,16 @@ from ...config import Settings
 @click.pass_obj
 def kiosk(settings: Settings, host: str | None, port: int | None, no_audio_device: bool) -> None:
     """Start the community-center kiosk."""
-    from ..kiosk.server import serve
+    from ..kiosk.server import listen, serve
 
     overrides = {"host": host, "port": port, "audio_source": "browser" if no_audio_device else None}
     kiosk_settings = settings.kiosk.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-    serve(settings.model_copy(update={"kiosk": kiosk_settings}))
+    try:
+        sock = listen(kiosk_settings.host, kiosk_settings.port)
+    except OSError as err:
+        raise click.ClickException(f"cannot listen on {kiosk_settings.host}:{kiosk_settings.port}: "
+                                   f"{err.strerror or err}") from None
+    try:
+        serve(settings.model_copy(update={"kiosk": kiosk_settings}), sock)
+    except startup_errors() as err:
+        raise click.ClickException(str(err)) from None

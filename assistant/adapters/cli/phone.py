@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ...config import Settings
+from .options import startup_errors
 
 if TYPE_CHECKING:
     from ..phone.server import PhoneServer
@@ -28,9 +29,6 @@ log = logging.getLogger(__name__)
 def phone(settings: Settings, address: str | None, max_calls: int | None, health_address: str | None) -> None:
     """Answer phone calls that Asterisk hands over with AudioSocket()."""
     from ...core.engine import Engine
-    from ...corpus.store import CorpusError
-    from ...stt.model_files import ModelFilesError
-    from ...tts.voices import VoiceError
     from ..phone.protocol import parse_address
     from ..phone.server import PhoneServer
 
@@ -47,7 +45,7 @@ def phone(settings: Settings, address: str | None, max_calls: int | None, health
         engine = Engine.load(settings)
         log.info("loading speech models")
         engine.warm_up(background=False)
-    except (CorpusError, ModelFilesError, VoiceError) as err:  # a call must never be the first to find out
+    except startup_errors() as err:  # a call must never be the first to find out
         raise click.ClickException(str(err)) from None
     server = PhoneServer(engine, phone_settings)
     asyncio.run(_serve(server))

@@ -8,15 +8,13 @@ import click
 import numpy as np
 
 from ...config import Settings
+from .options import speaking_rate, wav_out
 
 
 @click.command()
 @click.argument("text")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="WAV file to write (16-bit mono at the voice's sample rate).")
-@click.option("--rate", "length_scale", type=float, default=None,
-              help="Length scale: above 1 speaks slower (1.2 for elderly listeners), below 1 faster. "
-                   "Default: tts.length_scale.")
+@wav_out("WAV file to write (16-bit mono at the voice's sample rate), in a folder that exists.", required=True)
+@speaking_rate
 @click.option("--voice", default=None, help="Voice name from voices/manifest.json (kokoro-ko-jm_kumo, …), "
                                             "or espeak-ng-ko.")
 @click.pass_obj

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from pathlib import Path
 
 import uvicorn
@@ -137,20 +138,35 @@ def page_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def serve(settings: Settings) -> None:
-    """Load the engine, open the audio device, and serve until stopped."""
+def listen(host: str, port: int) -> socket.socket:
+    """The kiosk's listening socket, bound before anything loads: a wrong address
+    or a port in use is an OSError at once, not a log line after the models loaded."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(settings: Settings, sock: socket.socket) -> None:
+    """Load the engine, open the audio device, and serve on `sock` (from `listen`) until stopped."""
     engine = Engine.load(settings)
     engine.warm_up(background=True, prompts=KIOSK.fixed())
     device, problem = open_device(settings)
     app = create_app(settings, engine, device, problem)
-    host, port = settings.kiosk.host, settings.kiosk.port
-    url = page_url(host, port)
+    port = sock.getsockname()[1]
+    url = page_url(settings.kiosk.host, port)
     print(f"\n  키오스크 화면: {url}\n  전체 화면으로 열기: {chromium_command(url)}\n", flush=True)
     if settings.kiosk.staff_token is not None:
         print(f"  직원 화면: http://<this machine>:{port}/staff#token=… (kiosk.staff_token)\n", flush=True)
     try:
         # The client address is the socket's own peer: no proxy headers are trusted.
-        uvicorn.run(app, host=host, port=port, proxy_headers=False, log_config=None)
+        uvicorn.Server(uvicorn.Config(app, proxy_headers=False, log_config=None)).run(sockets=[sock])
     finally:
+        sock.close()
         if device:
             device.close()

@@ -91,7 +91,9 @@ class StaffDesk:
         service = f"{card.name} ({card.region})" if card and card.region else (card.name if card else None)
         request = HelpRequest(next(self._ids), time.time(), mask_personal(question or ""), service, on_taken=on_taken)
         self._requests.append(request)
-        log.info("staff request %d: %s / %s", request.id, request.service, request.question)
+        # The question is the resident's words: DEBUG only (docs/architecture.md, "Privacy").
+        log.info("staff request %d: %s", request.id, request.service or "no service")
+        log.debug("staff request %d asks: %s", request.id, request.question)
         await self._bump()
         return request
 

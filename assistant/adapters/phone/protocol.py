@@ -157,4 +157,6 @@ def parse_address(address: str) -> tuple[str, int]:
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise ValueError(f"listen address must be host:port, got {address!r}")
+    if not 0 <= int(port) <= 65535:
+        raise ValueError(f"port must be 0 to 65535, got {port}")
     return host.strip("[]"), int(port)

@@ -45,15 +45,15 @@ class Chart:
 
 
 def latency_chart(scenarios: list[ScenarioResult]) -> Chart | None:
-    rows = [(s, t) for s in scenarios for t in s.turns if t.first_audio_ms is not None]
+    rows = [(s, t, first) for s in scenarios for t in s.turns if (first := t.first_audio_ms) is not None]
     if not rows:
         return None
-    longest = max(max(t.first_audio_ms, t.max_latency_ms or 0) for _, t in rows)
+    longest = max(max(first, t.max_latency_ms or 0) for _, t, first in rows)
     step = _tick_step(longest)
     scale_max = step * math.ceil(longest / step)
     scale = PLOT_WIDTH / scale_max
     bars = []
-    for row, (scenario, turn) in enumerate(rows):
+    for row, (scenario, turn, first) in enumerate(rows):
         x, segments = 0.0, []
         for key, label, colour in STAGES:
             ms = turn.timings_ms.get(key, 0.0)
@@ -61,12 +61,12 @@ def latency_chart(scenarios: list[ScenarioResult]) -> Chart | None:
                 segments.append({"x": x * scale, "width": ms * scale, "colour": colour,
                                  "title": f"{label}: {ms:.0f} ms"})
                 x += ms
-        if turn.first_audio_ms > x:
-            rest = turn.first_audio_ms - x
+        if first > x:
+            rest = first - x
             segments.append({"x": x * scale, "width": rest * scale, "colour": OTHER[2],
                              "title": f"{OTHER[1]}: {rest:.0f} ms"})
         limit = turn.max_latency_ms
-        bars.append(Bar(f"{scenario.name} · {turn.index + 1}", TOP + row * ROW_HEIGHT, turn.first_audio_ms,
+        bars.append(Bar(f"{scenario.name} · {turn.index + 1}", TOP + row * ROW_HEIGHT, first,
                         limit * scale if limit else None, turn.passed, segments))
     ticks = [{"x": v * scale, "label": f"{v:g}"} for v in _frange(0, scale_max, step)]
     legend = [{"label": label, "colour": colour} for _, label, colour in (*STAGES, OTHER)]

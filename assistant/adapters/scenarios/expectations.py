@@ -58,7 +58,7 @@ def check(expect: Expect, turn: TurnResult, catalog: ServiceCatalog) -> list[str
             reasons.append(f"transcript CER {turn.cer:.2f} > max {limit:.2f}: heard {turn.transcript!r}, "
                            f"expected {expect.transcript!r}")
     if expect.service is not None:
-        reasons += _check_service(expect, turn, catalog)
+        reasons += _check_service(expect.service, expect, turn, catalog)
     answer = _key(f"{turn.answer_screen}\n{turn.answer_speech}")
     reasons += [f"answer does not contain {p!r}" for p in expect.answer_contains if _key(p) not in answer]
     reasons += [f"answer contains {p!r}" for p in expect.answer_not_contains if _key(p) in answer]
@@ -71,8 +71,8 @@ def check(expect: Expect, turn: TurnResult, catalog: ServiceCatalog) -> list[str
     return reasons
 
 
-def _check_service(expect: Expect, turn: TurnResult, catalog: ServiceCatalog) -> list[str]:
-    expected = catalog.resolve(expect.service)
+def _check_service(service: str, expect: Expect, turn: TurnResult, catalog: ServiceCatalog) -> list[str]:
+    expected = catalog.resolve(service)
     # The service the reply is about counts too: a follow-up question
     # ("그건 얼마예요?") is answered from the conversation, not from retrieval.
     answered = turn.answered_service
@@ -83,7 +83,7 @@ def _check_service(expect: Expect, turn: TurnResult, catalog: ServiceCatalog) ->
         return []
     found = ", ".join(f"{hit['name']} ({hit['score']:.2f})" for hit in top) or "no service"
     where = "top-1" if expect.top_k == 1 else f"top {expect.top_k}"
-    return [f"service {expect.service!r} not {where}; found {found}"]
+    return [f"service {service!r} not {where}; found {found}"]
 
 
 def _check_counsel(expect: Expect, turn: TurnResult, catalog: ServiceCatalog) -> list[str]:

@@ -38,8 +38,8 @@ def run_scenarios(paths: Sequence[Path], base: Settings, *, progress: bool = Tru
     catalog = ServiceCatalog(load_corpus(base.corpus.dir))
     scenarios, errors = _load_all(paths, catalog)
     results: dict[int, ScenarioResult] = {}
-    bar = tqdm(total=sum(len(s.turns) for _, s in scenarios), unit="turn", file=sys.stderr,
-               disable=not progress, dynamic_ncols=True)
+    total = sum(len(s.turns) for _, s in scenarios)
+    bar = tqdm(total=total, unit="turn", file=sys.stderr, disable=not progress or not total, dynamic_ncols=True)
     # Scenarios that ask for the same settings share one engine (models load once).
     groups: dict[str, list[tuple[int, Scenario]]] = {}
     for index, scenario in scenarios:
@@ -71,6 +71,7 @@ def _load_all(paths: Sequence[Path], catalog: ServiceCatalog) -> tuple[list[tupl
         try:
             scenario = load_scenario(path)
             _check_service_names(scenario, catalog)
+            _check_recordings(scenario)
         except ScenarioError as err:
             errors.append(err)
             continue
@@ -88,6 +89,17 @@ def _check_service_names(scenario: Scenario, catalog: ServiceCatalog) -> None:
                 hint = catalog.suggestion(name)
                 problems.append(f"turns[{i}].expect.{key}: no service named {name!r} in the corpus"
                                 + (f" (did you mean {hint!r}?)" if hint else ""))
+    if problems:
+        raise ScenarioError(scenario.path, problems)
+
+
+def _check_recordings(scenario: Scenario) -> None:
+    """A recording that is not there makes the scenario unusable (exit 2), like a
+    misspelt service: the file is wrong, not the assistant. One that is there but
+    cannot be decoded still fails only its turn."""
+    problems = [f"turns[{i}].audio: {turn.audio}: file not found (looked for {scenario.audio_path(turn)})"
+                for i, turn in enumerate(scenario.turns)
+                if turn.audio is not None and not scenario.audio_path(turn).is_file()]
     if problems:
         raise ScenarioError(scenario.path, problems)
 
@@ -114,7 +126,7 @@ def run_scenario(engine: Engine, scenario: Scenario, catalog: ServiceCatalog,
 async def run_turn(conversation: ReplayedConversation, scenario: Scenario, index: int, turn: Turn,
                    catalog: ServiceCatalog) -> TurnResult:
     start = perf_counter()
-    result = TurnResult(index, turn.label, "audio" if turn.audio else "text", turn.audio or turn.text,
+    result = TurnResult(index, turn.label, "audio" if turn.audio else "text", turn.source,
                         expect=turn.expect.model_dump(exclude_unset=True), reference=turn.expect.transcript)
     exchanges = await _play(conversation, scenario, turn, result)
     if exchanges:

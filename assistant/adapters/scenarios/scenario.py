@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from ...config import PROJECT_ROOT, Settings
 
@@ -80,8 +81,15 @@ class Turn(_Strict):
         return self
 
     @property
+    def source(self) -> str:
+        """The recording as the scenario names it, or the typed text."""
+        source = self.audio if self.audio is not None else self.text
+        assert source is not None, "a validated turn has audio or text"
+        return source
+
+    @property
     def label(self) -> str:
-        return Path(self.audio).name if self.audio else self.text
+        return Path(self.audio).name if self.audio is not None else self.source
 
 
 class ScenarioSettings(_Strict):
@@ -124,6 +132,8 @@ class Scenario(_Strict):
 
     def audio_path(self, turn: Turn) -> Path:
         """Recordings are named relative to the scenario file."""
+        if turn.audio is None:
+            raise ValueError(f"turn {turn.label!r} is typed, it has no recording")
         return (self._path.parent / turn.audio).resolve()
 
     def engine_settings(self, base: Settings) -> Settings:
@@ -157,7 +167,7 @@ def _yaml_problem(err: yaml.YAMLError) -> str:
     return f"{where}not valid YAML ({getattr(err, 'problem', None) or err})"
 
 
-def _problem(error: dict) -> str:
+def _problem(error: ErrorDetails) -> str:
     field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
     ctx = error.get("ctx") or {}
     message = {

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from ..schema import Region
 
 # Short province names used by 보조금24 (`경기`) -> full names as 복지로 writes them.
 _SHORT_SIDO = re.compile(r"^(서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주)(?=[\s\]]|$)")
 _NO_PLACE = {"", "전국", "전체", "-", None}
+
+
+def _is_place(label: str | None) -> TypeGuard[str]:
+    """A region label that names a place (not empty, not `전국`)."""
+    return label not in _NO_PLACE
 _LEADING_NOISE = re.compile(r"^(\[[^\]]*\]\s*|재단법인\s*|사단법인\s*|\((재|사)\)\s*|20\d\d년?\s*)+")
 _CITY_WORD = re.compile(r"^([가-힣]{1,5}[시군구])(?=\s|$)")
 
@@ -38,7 +44,7 @@ class Gazetteer:
     cities: dict[str, set[str]]
 
     def add(self, sido: str | None, sigungu: str | None) -> None:
-        if sido not in _NO_PLACE and sigungu not in _NO_PLACE:
+        if _is_place(sido) and _is_place(sigungu):
             self.cities.setdefault(sido, set()).add(sigungu)
 
     def sido_named(self, text: str) -> str | None:
@@ -89,7 +95,7 @@ def locate(gazetteer: Gazetteer, sido: str | None, sigungu: str | None,
     department of another province wins over the coarse label)."""
     texts = [t for t in named_in if t]
     named_sido = next((s for s in map(gazetteer.sido_named, texts) if s), None)
-    if sido not in _NO_PLACE and sido not in gazetteer.cities:
+    if _is_place(sido) and sido not in gazetteer.cities:
         sido = gazetteer.sido_named(sido) or sido
     sido = named_sido or (None if sido in _NO_PLACE else sido)
     if named_sido is None:

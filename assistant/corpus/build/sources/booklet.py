@@ -61,8 +61,8 @@ def _page(metadata: dict) -> int | None:
     head = str(metadata.get("id", "")).split("-")[0]
     if head.isdigit():
         return int(head)
-    page = metadata.get("source_page")
-    return int(page) if str(page).isdigit() else None
+    page = str(metadata.get("source_page"))
+    return int(page) if page.isdigit() else None
 
 
 def _render(value) -> str:
