@@ -28,9 +28,9 @@ from assistant.audio import load_audio
 from assistant.config import Settings, SttSettings
 from assistant.core.engine import Engine
 from assistant.core.session import Session
-from assistant.evaluation.speech import load_manifest
+from assistant.evaluation.datasets import speech_clips
 
-from .voice_turn import MANIFEST, _pct, live_turn
+from .voice_turn import _pct, live_turn
 
 SETTINGS: dict[str, dict[str, object]] = {
     "whisper-30s-window-2-threads": {"encoder_window_s": 30, "cpu_threads": 2},
@@ -44,7 +44,7 @@ def _busy_loops(count: int) -> list[subprocess.Popen]:
 
 
 def run(clips: int = 12, backgrounds: tuple[int, ...] = (0, 1, 2)) -> dict:
-    questions = [c for c in load_manifest(MANIFEST) if "question" in c.tags][:clips]
+    questions = [c for c in speech_clips() if "question" in c.tags][:clips]
     audio = [load_audio(c.path) for c in questions]
     base = Settings.load()
     rows = []

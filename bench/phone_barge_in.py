@@ -31,8 +31,8 @@ from assistant.adapters.phone.protocol import PHONE_RATE
 from assistant.audio import resample, to_int16
 from assistant.config import PROJECT_ROOT, PhoneVadSettings, Settings
 from assistant.evaluation.barge_in import Interjection, backchannels, coughs, heard_as_speech, questions
-
-from .phone import SPEECH, _free_port
+from assistant.evaluation.datasets import SPEECH_MANIFEST
+from assistant.testing import free_port
 
 _BARGE = re.compile(r"call (\S+): reply \d+ (paused|resumed|cut) \((\w+)\)")
 BARGE_QUESTIONS = 6
@@ -73,7 +73,7 @@ def _interjections() -> list[Interjection]:
     """What is said over the greeting: those the phone's voice detector opens on (the rest cannot pause it)."""
     from assistant.stt.transcriber import Transcriber
 
-    manifest = SPEECH / "manifest.jsonl"
+    manifest = SPEECH_MANIFEST
     made = [*backchannels(manifest, Transcriber.load(Settings.load().stt)), *coughs(8),
             *questions(manifest, BARGE_QUESTIONS)]
     return [c for c in made if heard_as_speech(c.audio, PhoneVadSettings())]
@@ -148,7 +148,7 @@ def run() -> dict:
         without = Path(folder) / "no-echo-check.toml"
         without.write_text("[phone]\necho_guard = false\n")
         for name, config in (("echo_check", None), ("no_echo_check", without)):
-            port = _free_port()
+            port = free_port()
             bridge = _start_bridge(port, barge, config)
             try:
                 # Both ways, in the same run: what the echo check costs the time to silence.

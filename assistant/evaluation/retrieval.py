@@ -53,10 +53,10 @@ def read_qa(path: Path) -> list[QAItem]:
             raise QAFileError(f"{path}:{number}: not JSON ({err.msg})") from err
         if not isinstance(record, dict):
             raise QAFileError(f"{path}:{number}: expected an object with \"question\" and \"service\"")
-        fields = [record.get("question"), record.get("service")]
-        if not all(isinstance(v, str) and v.strip() for v in fields):
+        question, service = record.get("question"), record.get("service")
+        if not (isinstance(question, str) and question.strip() and isinstance(service, str) and service.strip()):
             raise QAFileError(f"{path}:{number}: \"question\" and \"service\" must be non-empty strings")
-        items.append(QAItem(*(v.strip() for v in fields)))
+        items.append(QAItem(question.strip(), service.strip()))
     if not items:
         raise QAFileError(f"{path}: no questions")
     return items

@@ -23,6 +23,7 @@ into sparse document×term matrices, and a query sums a few of their columns.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -257,7 +258,7 @@ class BM25Index:
         # by rename: a crash never leaves a mismatched set that passes the
         # fingerprint check.
         for name, view in self.views.items():
-            atomic_write(index_dir / f"{name}.npz", lambda f, m=view.matrix: sp.save_npz(f, m))
+            atomic_write(index_dir / f"{name}.npz", functools.partial(sp.save_npz, matrix=view.matrix))
         atomic_write(index_dir / self.META_FILE, lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode()))
 
 
