@@ -866,7 +866,8 @@ def test_hands_free_a_backchannel_pauses_the_reply_and_a_question_cuts_it(kiosk,
         assert states[:1] == ["listening"] and "speaking" in states  # 듣는 중 while paused, then on
 
         received = live(ws, np.concatenate([clip(PAGE_QUESTION), quiet]))
-        received += receive_until(ws, of_type("Answer"))
+        if not any(of_type("Answer")(m) for m in received):  # on a quiet machine it comes while speaking
+            received += receive_until(ws, of_type("Answer"))
         cut = [m for m in received if of_type("interrupted")(m)]
         assert cut and cut[0]["reason"] == "speech"
         transcript = next(m for m in received if of_type("Transcript")(m))
@@ -1017,7 +1018,8 @@ def test_no_timeout_cuts_off_a_resident_mid_question(open_kiosk):
     kinds = [m["type"] for m in received if isinstance(m, dict)]
     assert "reset" not in kinds
     ended = next(m for m in received if of_type("SpeechEnded")(m))
-    assert ended["duration_s"] > 4.5 and ended["reason"] == "silence"
+    # Heard whole: ended by its closing silence, or by its finished last sentence.
+    assert ended["duration_s"] > 4.5 and ended["reason"] in ("silence", "complete")
 
 
 # --- the kiosk's own microphone and speaker -----------------------------------------------------

@@ -66,6 +66,10 @@ class EchoSettings:
     spread_s: float = 0.004
     # A frame whose energy the fitted echo explains at least this share of is echo.
     explained: float = 0.6
+    # ... and this share, on the last few frames alone, when no echo was heard lately: the
+    # onset of a real echo is explained almost wholly (0.95 and more), while a resident's
+    # vowels over a reply that never came back reached 0.6-0.81 by chance.
+    explained_new: float = 0.9
 
 
 class _Timeline:
@@ -213,7 +217,8 @@ class EchoGuard:
         recent = _fit(heard[-self._recent:], reference, step, self._spread // 4)
         recent_delay = heard_start_index + len(heard) - self._recent - (reference_start + recent.lag)
         expected = self._delay if known else delay
-        if recent.in_frame >= s.explained and abs(recent_delay - expected) <= _DELAY_DRIFT:  # type: ignore[operator]
+        needed = s.explained if known else s.explained_new
+        if recent.in_frame >= needed and abs(recent_delay - expected) <= _DELAY_DRIFT:  # type: ignore[operator]
             self._delay, self._delay_seen = recent_delay, now
             return True
         return False
