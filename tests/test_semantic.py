@@ -146,21 +146,15 @@ def test_corpus_embed_stores_vectors_and_encodes_only_what_changed(corpus, tmp_p
     assert result.exit_code != 0 and "services.jsonl is missing" in result.output
 
 
-@pytest.mark.parametrize("setting, expected", [("true", "ranking: by words and meaning (multilingual-e5-small"),
-                                               ("false", "ranking: by words only (retrieval.semantic = false)")])
+@pytest.mark.parametrize("setting, expected", [
+    ("semantic = true", "ranking: by words and meaning (multilingual-e5-small"),
+    ("semantic = false", "ranking: by words only (retrieval.semantic = false)"),
+    ("learned = true", "learned ranking: LightGBM over"),
+    ("learned = false", "learned ranking: off (retrieval.learned = false)"),
+])
 def test_models_status_says_how_questions_are_ranked(tmp_path, setting, expected):
     config = tmp_path / "assistant.toml"
-    config.write_text(f"[retrieval]\nsemantic = {setting}\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["--config", str(config), "models", "status"])
-    assert result.exit_code == 0, result.output
-    assert expected in result.output
-
-
-@pytest.mark.parametrize("setting, expected", [("true", "learned ranking: LightGBM over"),
-                                               ("false", "learned ranking: off (retrieval.learned = false)")])
-def test_models_status_says_whether_the_learned_ranking_is_used(tmp_path, setting, expected):
-    config = tmp_path / "assistant.toml"
-    config.write_text(f"[retrieval]\nlearned = {setting}\n", encoding="utf-8")
+    config.write_text(f"[retrieval]\n{setting}\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["--config", str(config), "models", "status"])
     assert result.exit_code == 0, result.output
     assert expected in result.output

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,17 +41,7 @@ def read_qa(path: Path) -> list[QAItem]:
     """Every item of the file; a malformed line is an error naming the line,
     since a silently shorter set would give misleading figures."""
     items = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise QAFileError(f"{path}: cannot read: {err}") from err
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise QAFileError(f"{path}:{number}: not JSON ({err.msg})") from err
+    for number, record in _records(path):
         if not isinstance(record, dict):
             raise QAFileError(f"{path}:{number}: expected an object with \"question\" and \"service\"")
         question, service = record.get("question"), record.get("service")
@@ -62,14 +53,12 @@ def read_qa(path: Path) -> list[QAItem]:
     return items
 
 
-def read_texts(path: Path) -> list[str]:
-    """Sentences from a JSONL file, the `text` (or `question`) of each line:
-    the speech manifest's transcripts are everyday, off-topic sentences."""
+def _records(path: Path) -> Iterator[tuple[int, object]]:
+    """(line number, parsed JSON) of every non-blank line of a JSONL file."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as err:
         raise QAFileError(f"{path}: cannot read: {err}") from err
-    texts = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -77,6 +66,14 @@ def read_texts(path: Path) -> list[str]:
             record = json.loads(line)
         except json.JSONDecodeError as err:
             raise QAFileError(f"{path}:{number}: not JSON ({err.msg})") from err
+        yield number, record
+
+
+def read_texts(path: Path) -> list[str]:
+    """Sentences from a JSONL file, the `text` (or `question`) of each line:
+    the speech manifest's transcripts are everyday, off-topic sentences."""
+    texts = []
+    for number, record in _records(path):
         text = record.get("text", record.get("question")) if isinstance(record, dict) else None
         if not isinstance(text, str) or not text.strip():
             raise QAFileError(f"{path}:{number}: expected an object with a non-empty \"text\"")
