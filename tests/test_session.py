@@ -168,3 +168,33 @@ def test_five_minute_recording_is_cut_politely(engine):
     assert turn["speech_ended"].reason == "max_length"
     assert turn["speech_ended"].duration_s <= engine.settings.vad.max_turn_s + 1
     assert turn["answer"].speech.startswith("말씀이 길어서") or turn["answer"].kind == "repeat"
+
+
+def test_an_utterance_that_goes_on_is_answered_together_with_the_one_before(text_engine):
+    """The controller says an utterance goes on with the last (its turn ended too soon)."""
+    from assistant.core.events import ServicesFound
+
+    session = Session(text_engine, speak=False)
+    ended = SpeechEnded(at_s=1.0, duration_s=1.0)
+
+    def asked(text: str, continues: bool) -> tuple[str, str]:
+        events = list(session.respond(ended, Transcript(text=text, confidence=0.9), continues=continues))
+        transcript = next(e for e in events if isinstance(e, Transcript))
+        return transcript.text, next(e for e in events if isinstance(e, ServicesFound)).query
+
+    asked("딸이 다음 달에 출산해요", False)
+    joined = "딸이 다음 달에 출산해요 도움 받을 거 있나요"
+    assert asked("도움 받을 거 있나요", True) == (joined, joined)
+    assert asked("기초연금 얼마예요", False) == ("기초연금 얼마예요", "기초연금 얼마예요")
+    session.forget()  # a new resident: nothing to go on with
+    assert asked("얼마예요", True) == ("얼마예요", "얼마예요")
+
+
+def test_the_phone_session_says_each_answers_menu_and_the_kiosk_session_does_not(text_engine):
+    def answer(speak_menu: bool) -> Answer:
+        events = Session(text_engine, speak=False, speak_menu=speak_menu).ask_text("기초연금 어디서 신청해요")
+        return next(e for e in events if isinstance(e, Answer))
+
+    phone, kiosk = answer(True), answer(False)
+    assert phone.menu and phone.menu.endswith("누르세요.") and phone.speech == f"{kiosk.speech} {phone.menu}"
+    assert phone.menu not in kiosk.speech
