@@ -22,6 +22,8 @@ with warnings.catch_warnings():
     import audioop
 
 ENGINE_RATE = 16000
+# A telephone line's sample rate (G.711).
+LINE_RATE = 8000
 # soxr's qualities: "HQ" delays a stream by about 66 ms; "QQ" (cubic) by well
 # under 1 ms, for a live input where reaction time matters more.
 ResampleQuality = Literal["HQ", "QQ"]
@@ -59,6 +61,12 @@ def trim_silence(samples: np.ndarray, sample_rate: int = ENGINE_RATE, floor_db: 
     rms = np.sqrt((frames ** 2).mean(axis=1))
     loud = np.flatnonzero(rms >= rms.max() * 10 ** (floor_db / 20))
     return samples[loud[0] * step:(loud[-1] + 1) * step]
+
+
+def line_audio(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Float mono audio as a phone line carries it: int16 at 8 kHz, through G.711 μ-law
+    (Asterisk decodes the line's μ-law to the 16-bit samples AudioSocket carries)."""
+    return through_mu_law(to_int16(resample(samples, sample_rate, LINE_RATE)))
 
 
 def through_mu_law(samples: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ from assistant.adapters.phone.protocol import (
     read_frame,
     uuid_frame,
 )
-from assistant.audio import resample, through_mu_law, to_int16, to_mono_float, trim_silence
+from assistant.audio import line_audio, resample, to_int16, to_mono_float, trim_silence
 from assistant.config import PhoneVadSettings, VadSettings
 from assistant.core.events import (
     Answer,
@@ -130,7 +130,7 @@ def _spoken(engine, text: str) -> np.ndarray:
     """`text` said by the embedded voice, as the line carries it (8 kHz, μ-law)."""
     synthesizer = engine.synthesizer
     audio = np.concatenate([to_mono_float(c) for c in synthesizer.synthesize(text)])
-    return trim_silence(through_mu_law(to_int16(resample(audio, synthesizer.sample_rate, PHONE_RATE))), PHONE_RATE)
+    return trim_silence(line_audio(audio, synthesizer.sample_rate), PHONE_RATE)
 
 
 async def _replying_since(call_id: str, since: float, timeout: float = 30.0) -> None:

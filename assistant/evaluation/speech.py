@@ -18,12 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import ENGINE_RATE, AudioError, load_audio, resample, through_mu_law, to_int16
+from ..audio import ENGINE_RATE, LINE_RATE, AudioError, line_audio, load_audio, resample
 from .cer import edit_counts
 
 log = logging.getLogger(__name__)
-
-TELEPHONE_RATE = 8000
 
 
 @dataclass(frozen=True)
@@ -63,8 +61,8 @@ def load_manifest(manifest: Path, limit: int | None = None) -> list[Clip]:
 
 def telephone_channel(audio: np.ndarray) -> np.ndarray:
     """What a phone line does to 16 kHz speech: 8 kHz band limit and G.711 μ-law, back at 16 kHz."""
-    decoded = through_mu_law(to_int16(resample(audio, ENGINE_RATE, TELEPHONE_RATE)))
-    return resample(decoded.astype(np.float32) / 32768.0, TELEPHONE_RATE, ENGINE_RATE)
+    decoded = line_audio(audio, ENGINE_RATE)
+    return resample(decoded.astype(np.float32) / 32768.0, LINE_RATE, ENGINE_RATE)
 
 
 def score_clips(transcriber, clips: Iterable[Clip], telephone: bool = False) -> Iterable[ClipScore]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...audio import load_audio, resample, through_mu_law, to_int16, trim_silence
+from ...audio import line_audio, load_audio, trim_silence
 from .protocol import (
     FRAME_BYTES,
     FRAME_S,
@@ -47,9 +47,8 @@ SILENCE = next(audio_frames(np.zeros(FRAME_BYTES // 2, np.int16)))
 
 
 def phone_audio(path: Path) -> np.ndarray:
-    """A recording as a phone line carries it: int16 mono at 8 kHz, through G.711 μ-law
-    (Asterisk decodes the line's μ-law to the 16-bit samples AudioSocket carries)."""
-    return through_mu_law(to_int16(resample(load_audio(path), 16000, PHONE_RATE)))
+    """A recording as a phone line carries it (see `line_audio`)."""
+    return line_audio(load_audio(path), 16000)
 
 
 @dataclass(frozen=True)
